@@ -1,0 +1,1 @@
+"""BrokeForge: a self-hosted control panel for the Linux servers you rent."""

@@ -1,0 +1,275 @@
+"""JournalRunner: the Runner packages use, writing every step of a job to the journal.
+
+It opens one SSH connection per login user for the whole job and reuses it for every step;
+pins the host key on first connect and refuses a changed one; streams each command's output into
+its JobStep while the command runs; redacts secrets from everything it stores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStep, StepStatus
+from brokeforge.lib.redact import redact
+from brokeforge.packages.enums import ConnectionStatus, CredentialType
+from brokeforge.servers.models import HostKeyEvent, Server
+from brokeforge.ssh import (
+    CommandFailed,
+    CommandResult,
+    ConnectFailed,
+    Connection,
+    HostKeyMismatch,
+    SshError,
+    SshTarget,
+    connect,
+)
+
+# Output is written to the database at most this often while a command runs.
+FLUSH_SECONDS = 0.5
+
+
+@dataclass
+class _Frame:
+    key: str
+    children: Counter[str]
+    steps: int = 0
+
+
+class _OutputWriter:
+    """Keeps the tail of a step's output and writes it, redacted, a few times a second."""
+
+    def __init__(self, step: JobStep, secrets: frozenset[str]) -> None:
+        self.step = step
+        self.secrets = secrets
+        self.tail = ""
+        self.total_bytes = 0
+        self.last_flush = time.monotonic()
+        self.dirty = False
+
+    def write(self, chunk: str) -> None:
+        self.total_bytes += len(chunk.encode())
+        self.tail = (self.tail + chunk)[-OUTPUT_TAIL_BYTES:]
+        self.dirty = True
+        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.dirty:
+            self.step.output = redact(self.tail, self.secrets)
+            self.step.output_bytes = self.total_bytes
+            self.step.save(update_fields=["output", "output_bytes"])
+            self.dirty = False
+        self.last_flush = time.monotonic()
+
+    def finish(self, status: StepStatus, exit_code: int | None, started: float) -> None:
+        step = self.step
+        step.status = status
+        step.exit_code = exit_code
+        step.output = redact(self.tail, self.secrets)
+        step.output_bytes = self.total_bytes
+        step.finished_at = timezone.now()
+        step.duration_ms = round((time.monotonic() - started) * 1000)
+        step.save(
+            update_fields=[
+                "status",
+                "exit_code",
+                "output",
+                "output_bytes",
+                "finished_at",
+                "duration_ms",
+            ]
+        )
+
+
+class JournalRunner:
+    def __init__(
+        self,
+        job: Job,
+        *,
+        skip_keys: frozenset[str] = frozenset(),
+        private_key_overrides: dict[CredentialType, str] | None = None,
+    ) -> None:
+        self.job = job
+        self.job_id: int | None = job.pk
+        self.skip_keys = skip_keys
+        self.private_key_overrides = private_key_overrides or {}
+        self._connections: dict[tuple[int, CredentialType], Connection] = {}
+        self._frames = [_Frame(key="job", children=Counter())]
+        self._seq = job.steps.count()
+
+    # -- Runner protocol -----------------------------------------------------------------------
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        parent = self._frames[-1]
+        parent.children[name] += 1
+        self._frames.append(_Frame(f"{parent.key}/{name}[{parent.children[name]}]", Counter()))
+        try:
+            yield
+        finally:
+            self._frames.pop()
+
+    def command(
+        self,
+        server: Server,
+        credential: CredentialType,
+        command: str,
+        *,
+        secrets: frozenset[str],
+        timeout: float | None = None,
+        skippable: bool = True,
+    ) -> CommandResult:
+        key = self._next_key()
+        shown = redact(command, secrets)
+        if skippable and key in self.skip_keys:
+            self._record_skipped(key, shown)
+            return CommandResult(0, "", "")
+        connection = self._connection(server, credential)
+        step = self._start_step(key, shown, is_command=True)
+        writer = _OutputWriter(step, secrets)
+        started = time.monotonic()
+        try:
+            result = connection.run(
+                command,
+                timeout=timeout or settings.SSH_COMMAND_TIMEOUT,
+                on_output=writer.write,
+                display=shown,
+            )
+        except CommandFailed as exc:
+            writer.finish(StepStatus.FAILED, exc.exit_code, started)
+            raise
+        except BaseException:
+            writer.finish(StepStatus.FAILED, None, started)
+            raise
+        writer.finish(StepStatus.SUCCEEDED, result.exit_code, started)
+        return result
+
+    def panel_step(self, description: str, action: Callable[[], None]) -> None:
+        step = self._start_step(self._next_key(), description, is_command=False)
+        started = time.monotonic()
+        try:
+            action()
+        except BaseException as exc:
+            writer = _OutputWriter(step, frozenset())
+            writer.write(f"{type(exc).__name__}: {exc}")
+            writer.finish(StepStatus.FAILED, None, started)
+            raise
+        _OutputWriter(step, frozenset()).finish(StepStatus.SUCCEEDED, None, started)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connection(self, server: Server, credential: CredentialType) -> Connection:
+        cache_key = (server.pk, credential)
+        if cache_key not in self._connections:
+            self._connections[cache_key] = self._open(server, credential)
+        return self._connections[cache_key]
+
+    def _open(self, server: Server, credential: CredentialType) -> Connection:
+        target = SshTarget(
+            host=server.public_ip,
+            port=server.ssh_port,
+            username=credential.user,
+            private_key=self.private_key_overrides.get(credential)
+            or server.credential(credential).private_key,
+            pinned_host_key=server.host_key,
+            connect_timeout=settings.SSH_CONNECT_TIMEOUT,
+        )
+        description = f"Connect to {credential.user}@{server.public_ip}:{server.ssh_port}"
+        step = self._start_step(self._next_key(), description, is_command=False)
+        writer = _OutputWriter(step, frozenset())
+        started = time.monotonic()
+        try:
+            connection = connect(target)
+        except SshError as exc:
+            writer.write(str(exc))
+            writer.finish(StepStatus.FAILED, None, started)
+            _record_connect_failure(server, exc)
+            raise
+        if not server.host_key:
+            _pin_host_key(server, connection)
+        writer.write(f"Host key {connection.host_key_fingerprint}\n")
+        writer.finish(StepStatus.SUCCEEDED, None, started)
+        server.connection_status = ConnectionStatus.CONNECTED
+        server.connection_error = ""
+        server.last_connected_at = timezone.now()
+        server.save(update_fields=["connection_status", "connection_error", "last_connected_at"])
+        return connection
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            # The job's outcome is already recorded; a failed goodbye changes nothing.
+            with suppress(SshError):
+                connection.close()
+        self._connections.clear()
+
+    # -- journal -------------------------------------------------------------------------------
+
+    def _next_key(self) -> str:
+        frame = self._frames[-1]
+        frame.steps += 1
+        return f"{frame.key}#{frame.steps}"
+
+    def _section_label(self) -> str:
+        return " > ".join(f.key.rsplit("/", 1)[-1].split("[")[0] for f in self._frames[1:])
+
+    def _start_step(self, key: str, description: str, *, is_command: bool) -> JobStep:
+        self._seq += 1
+        return JobStep.objects.create(
+            job_id=self.job_id,
+            seq=self._seq,
+            key=key,
+            section=self._section_label(),
+            description=description,
+            is_command=is_command,
+        )
+
+    def _record_skipped(self, key: str, description: str) -> None:
+        step = self._start_step(key, description, is_command=True)
+        step.status = StepStatus.SKIPPED
+        step.output = "Skipped: this step succeeded in an earlier attempt."
+        step.finished_at = timezone.now()
+        step.duration_ms = 0
+        step.save(update_fields=["status", "output", "finished_at", "duration_ms"])
+
+
+def _pin_host_key(server: Server, connection: Connection) -> None:
+    server.host_key = connection.host_key
+    server.host_key_fingerprint = connection.host_key_fingerprint
+    server.host_key_pinned_at = timezone.now()
+    server.save(update_fields=["host_key", "host_key_fingerprint", "host_key_pinned_at"])
+    HostKeyEvent.objects.create(
+        server=server,
+        action=HostKeyEvent.Action.PINNED,
+        fingerprint=connection.host_key_fingerprint,
+    )
+
+
+def _record_connect_failure(server: Server, exc: SshError) -> None:
+    if isinstance(exc, HostKeyMismatch):
+        server.connection_status = ConnectionStatus.HOST_KEY_CHANGED
+        server.presented_host_key = exc.presented_key
+        server.presented_host_key_fingerprint = exc.presented_fingerprint
+        HostKeyEvent.objects.create(
+            server=server,
+            action=HostKeyEvent.Action.REFUSED,
+            fingerprint=exc.presented_fingerprint,
+            previous_fingerprint=exc.expected_fingerprint,
+        )
+    elif isinstance(exc, ConnectFailed):
+        server.connection_status = ConnectionStatus.FAILED
+    server.connection_error = str(exc)
+    server.save(
+        update_fields=[
+            "connection_status",
+            "connection_error",
+            "presented_host_key",
+            "presented_host_key_fingerprint",
+        ]
+    )

@@ -1,0 +1,71 @@
+"""Shell snippets every package shares: apt with lock waiting, services with or without systemd.
+
+Pure functions from inputs to command strings, so they are unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+# apt waits up to 10 minutes for another apt/dpkg (unattended-upgrades, cloud-init) to finish.
+APT_GET = (
+    "DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 "
+    "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+)
+
+_SERVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,99}$")
+_DEB_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,99}$")
+
+
+def service_name(name: str) -> str:
+    if not _SERVICE_RE.match(name):
+        raise ValueError(f"Invalid service name {name!r}")
+    return name
+
+
+def debian_package(name: str) -> str:
+    if not _DEB_RE.match(name):
+        raise ValueError(f"Invalid Debian package name {name!r}")
+    return name
+
+
+def apt_install(packages: list[str]) -> str:
+    names = " ".join(shlex.quote(debian_package(p)) for p in packages)
+    return f"{APT_GET} install --no-install-recommends {names}"
+
+
+def _systemd_or_service(systemd: str, sysv: str) -> str:
+    # Containers and some VPSs run without systemd as PID 1: fall back to the init script.
+    return f"if [ -d /run/systemd/system ]; then {systemd}; else {sysv}; fi"
+
+
+def enable_and_start(name: str) -> str:
+    unit = shlex.quote(service_name(name))
+    return _systemd_or_service(
+        f"systemctl enable {unit} && systemctl restart {unit}", f"service {unit} restart"
+    )
+
+
+def reload(name: str) -> str:
+    unit = shlex.quote(service_name(name))
+    return _systemd_or_service(f"systemctl reload {unit}", f"service {unit} reload")
+
+
+def wait_until_running(name: str, seconds: int = 20) -> str:
+    """Fail, saying so, unless the service is running within `seconds`."""
+    unit = shlex.quote(service_name(name))
+    check = _systemd_or_service(f"systemctl is-active --quiet {unit}", f"service {unit} status")
+    script = (
+        f"for i in $(seq 1 {seconds * 2}); do if {check} >/dev/null 2>&1; then "
+        f"echo {unit} is running; exit 0; fi; sleep 0.5; done; "
+        f"echo {unit} is not running after {seconds}s >&2; exit 1"
+    )
+    return f"sh -c {shlex.quote(script)}"
+
+
+def write_file(path: str, content: str, mode: str = "0644") -> str:
+    """Write a file atomically; the content travels as a quoted string, never a heredoc to escape."""
+    target = shlex.quote(path)
+    tmp = shlex.quote(f"{path}.brokeforge-tmp")
+    return f"printf '%s' {shlex.quote(content)} > {tmp} && chmod {mode} {tmp} && mv -f {tmp} {target}"

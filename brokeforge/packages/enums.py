@@ -1,0 +1,83 @@
+"""The package system's enums (the seeds' names). A leaf module: it imports nothing of ours."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CredentialType(models.TextChoices):
+    ROOT = "root", "root"
+    BROKEFORGE = "brokeforge", "brokeforge"
+
+    @property
+    def user(self) -> str:
+        return self.value
+
+
+class PackageName(models.TextChoices):
+    SYSTEM = "system", "System"
+    BROKEFORGE_USER = "brokeforge_user", "BrokeForge user"
+    CONNECTION = "connection", "Connection"
+    PROVISION = "provision", "Provisioning"
+    FIREWALL_UFW = "firewall_ufw", "Firewall (ufw)"
+    FIREWALL_RULE = "firewall_rule", "Firewall rule"
+    PHP = "php", "PHP"
+    NGINX = "nginx", "Nginx"
+
+
+class PackageType(models.TextChoices):
+    SYSTEM = "system", "System"
+    SERVER = "server", "Server"
+    FIREWALL = "firewall", "Firewall"
+    PHP = "php", "PHP"
+    WEBSERVER = "webserver", "Web server"
+    SITE = "site", "Site"
+
+
+class PackageVersion(models.TextChoices):
+    VERSION1 = "1", "1"
+
+
+class PhpVersion(models.TextChoices):
+    """PHP versions we install. Debian 12 ships 8.2; others need a third-party archive."""
+
+    PHP82 = "8.2", "PHP 8.2"
+
+    @classmethod
+    def parse(cls, value: str) -> PhpVersion:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(cls.values)
+            raise ValueError(f"Unsupported PHP version {value!r}; choose one of: {allowed}.") from None
+
+
+class ProvisionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    INSTALLING = "installing", "Installing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class ConnectionStatus(models.TextChoices):
+    PENDING = "pending", "Not yet connected"
+    CONNECTED = "connected", "Connected"
+    FAILED = "failed", "Connection failed"
+    HOST_KEY_CHANGED = "host_key_changed", "Host key changed"
+
+
+class ProvisionType(models.TextChoices):
+    INSTALL = "install", "Install"
+    UNINSTALL = "uninstall", "Uninstall"
+
+
+class ProvisionStep(models.IntegerChoices):
+    """The numbered provisioning steps, in order (the seeds' `provision` map)."""
+
+    CONNECT = 1, "Connecting to the server"
+    PREPARE_SYSTEM = 2, "Preparing the system"
+    BROKEFORGE_USER = 3, "Setting up the brokeforge user"
+    FIREWALL = 4, "Installing the firewall"
+    FIREWALL_RULES = 5, "Opening SSH, HTTP and HTTPS"
+    PHP = 6, "Installing PHP"
+    NGINX = 7, "Installing Nginx"

@@ -1,0 +1,81 @@
+"""ufw, enabled with the SSH port the panel uses open first; and one rule at a time."""
+
+from __future__ import annotations
+
+from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
+from brokeforge.packages.base.shell import apt_install
+from brokeforge.packages.enums import PackageName, PackageType
+from brokeforge.packages.services.firewall.milestones import (
+    FirewallInstallerMilestones as M,
+)
+from brokeforge.packages.services.firewall.milestones import (
+    FirewallRuleInstallerMilestones as RuleM,
+)
+from brokeforge.packages.services.firewall.rules import FirewallRule, parse_ufw_status
+
+
+class FirewallInstaller(PackageInstaller, ServerPackage):
+    def package_name(self) -> PackageName:
+        return PackageName.FIREWALL_UFW
+
+    def package_type(self) -> PackageType:
+        return PackageType.FIREWALL
+
+    def milestones(self) -> type[M]:
+        return M
+
+    def execute(self) -> None:
+        # The port we are connected through: opening it before enabling never locks us out.
+        ssh = FirewallRule.validated(self.server.ssh_port, "SSH")
+        self.install(self.commands(ssh))
+
+    def commands(self, ssh: FirewallRule) -> list[Step]:
+        return [
+            self.track(M.INSTALL_UFW),
+            apt_install(["ufw"]),
+            self.track(M.ALLOW_SSH),
+            ssh.ufw_command(),
+            self.track(M.ENABLE_FIREWALL),
+            "ufw default deny incoming",
+            "ufw default allow outgoing",
+            "ufw --force enable",
+            self.track(M.VERIFY),
+            "ufw status | grep -qx 'Status: active'",
+            self.persist_installed(
+                PackageType.FIREWALL, PackageName.FIREWALL_UFW, "ufw", {"ssh_port": ssh.port}
+            ),
+            self.track(M.COMPLETE),
+        ]
+
+
+class FirewallRuleInstaller(PackageInstaller, ServerPackage):
+    def package_name(self) -> PackageName:
+        return PackageName.FIREWALL_RULE
+
+    def package_type(self) -> PackageType:
+        return PackageType.FIREWALL
+
+    def milestones(self) -> type[RuleM]:
+        return RuleM
+
+    def execute(self, rule: FirewallRule) -> None:
+        if rule.rule_type == "deny" and rule.port == self.server.ssh_port:
+            raise ValueError(f"Refusing to deny port {rule.port}: the panel reaches this server through it.")
+        self.install(self.commands(rule))
+
+    def commands(self, rule: FirewallRule) -> list[Step]:
+        return [
+            self.track(RuleM.APPLY_RULE),
+            rule.ufw_command(),
+            self.track(RuleM.RECORD_RULES),
+            self.panel("Record the firewall's active rules", self._record_rules),
+            self.track(RuleM.COMPLETE),
+        ]
+
+    def _record_rules(self) -> None:
+        status = parse_ufw_status(self.query("ufw status").stdout)
+        package = self.server.packages.get(
+            package_type=PackageType.FIREWALL, package_name=PackageName.FIREWALL_UFW
+        )
+        package.configuration = {**package.configuration, **status}
+        package.save(update_fields=["configuration", "updated_at"])

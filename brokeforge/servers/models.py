@@ -1,0 +1,184 @@
+"""Servers, their keys, and the true record of what is installed on each (the seeds' tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from brokeforge.lib.crypto import EncryptedTextField
+from brokeforge.packages.enums import (
+    ConnectionStatus,
+    CredentialType,
+    PhpVersion,
+    ProvisionStatus,
+    ProvisionStep,
+    ProvisionType,
+)
+
+
+def _empty_provision() -> dict[str, str]:
+    return {str(step.value): ProvisionStatus.PENDING.value for step in ProvisionStep}
+
+
+class Server(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="servers")
+    name = models.CharField(max_length=63)
+    public_ip = models.GenericIPAddressField(unpack_ipv4=True)
+    ssh_port = models.PositiveIntegerField(default=22)
+    php_version = models.CharField(max_length=8, choices=PhpVersion.choices, default=PhpVersion.PHP82)
+
+    os_name = models.CharField(max_length=100, blank=True)
+    os_version = models.CharField(max_length=50, blank=True)
+
+    # The host key pinned on first connect; any other key is refused until a user accepts it.
+    host_key = models.TextField(blank=True)
+    host_key_fingerprint = models.CharField(max_length=100, blank=True)
+    host_key_pinned_at = models.DateTimeField(null=True, blank=True)
+    # The key a server presented that did not match the pinned one, kept for the user to judge.
+    presented_host_key = models.TextField(blank=True)
+    presented_host_key_fingerprint = models.CharField(max_length=100, blank=True)
+
+    connection_status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.PENDING
+    )
+    connection_error = models.TextField(blank=True)
+    last_connected_at = models.DateTimeField(null=True, blank=True)
+
+    provision_status = models.CharField(
+        max_length=20, choices=ProvisionStatus.choices, default=ProvisionStatus.PENDING
+    )
+    provision = models.JSONField(default=_empty_provision)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_server_name_per_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_ip})"
+
+    def credential(self, credential_type: CredentialType) -> ServerCredential:
+        return self.credentials.get(credential_type=credential_type)
+
+    def set_provision_step(self, step: ProvisionStep, status: ProvisionStatus) -> None:
+        self.provision = {**self.provision, str(step.value): status.value}
+        self.save(update_fields=["provision", "updated_at"])
+
+    def provision_steps(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "step": step.value,
+                "label": step.label,
+                "status": self.provision.get(str(step.value), ProvisionStatus.PENDING.value),
+            }
+            for step in ProvisionStep
+        ]
+
+    def provision_progress(self) -> int:
+        done = sum(1 for s in self.provision_steps() if s["status"] == ProvisionStatus.COMPLETED)
+        return round(100 * done / len(ProvisionStep))
+
+
+class ServerCredential(models.Model):
+    """One ed25519 keypair per server per login user; the private key is encrypted at rest."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="credentials")
+    credential_type = models.CharField(max_length=20, choices=CredentialType.choices)
+    public_key = models.TextField()
+    private_key = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["server", "credential_type"], name="unique_credential_per_server")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_type}@{self.server_id}"
+
+    @property
+    def user(self) -> str:
+        return CredentialType(self.credential_type).user
+
+
+class ServerPackage(models.Model):
+    """The seeds' `server_packages`: what is installed on a server, written from what it reports."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="packages")
+    package_type = models.CharField(max_length=30)
+    package_name = models.CharField(max_length=60)
+    package_version = models.CharField(max_length=60)
+    configuration = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, default="installed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["package_type", "package_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["server", "package_type", "package_name"], name="unique_package_per_server"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_name} {self.package_version}"
+
+
+class ServerPackageEvent(models.Model):
+    """One milestone reached by an installer or remover: drives the "step N of M" progress."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="package_events")
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="package_events"
+    )
+    service_type = models.CharField(max_length=60)
+    provision_type = models.CharField(max_length=20, choices=ProvisionType.choices)
+    milestone = models.CharField(max_length=60)
+    label = models.CharField(max_length=200)
+    current_step = models.PositiveIntegerField()
+    total_steps = models.PositiveIntegerField()
+    details = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_type}: {self.label} ({self.current_step}/{self.total_steps})"
+
+    @property
+    def progress_percentage(self) -> float:
+        return round(100 * self.current_step / self.total_steps, 2) if self.total_steps else 0.0
+
+    def is_install(self) -> bool:
+        return self.provision_type == ProvisionType.INSTALL
+
+    def is_uninstall(self) -> bool:
+        return self.provision_type == ProvisionType.UNINSTALL
+
+
+class HostKeyEvent(models.Model):
+    """Audit trail of host keys: pinned on first use, refused on change, accepted by a user."""
+
+    class Action(models.TextChoices):
+        PINNED = "pinned", "Pinned on first connect"
+        REFUSED = "refused", "Changed key refused"
+        ACCEPTED = "accepted", "New key accepted"
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="host_key_events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    fingerprint = models.CharField(max_length=100)
+    previous_fingerprint = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.fingerprint}"

@@ -1,0 +1,147 @@
+"""Django settings. Everything comes from environment variables with safe defaults.
+
+BROKEFORGE_HOME       data directory (SQLite database, secret key, encryption keys)
+BROKEFORGE_DATABASE_URL  postgresql://user:pass@host:port/name for the scale-out mode
+BROKEFORGE_DEBUG      "1" for development only
+BROKEFORGE_ALLOWED_HOSTS  comma-separated host names the panel answers to
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from brokeforge import home
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = home.home()
+
+SECRET_KEY = home.secret_key()
+DEBUG = os.environ.get("BROKEFORGE_DEBUG") == "1"
+ALLOWED_HOSTS = os.environ.get("BROKEFORGE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "brokeforge.servers",
+    "brokeforge.jobs",
+    "brokeforge.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "brokeforge.urls"
+ASGI_APPLICATION = "brokeforge.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str | None) -> dict[str, Any]:
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HOME / "brokeforge.sqlite3",
+            # WAL lets the web process read while workers write; IMMEDIATE transactions take the
+            # write lock up front, so two workers never deadlock upgrading a read lock.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+        }
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"BROKEFORGE_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parsed.path.lstrip("/"),
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+    }
+
+
+DATABASES = {"default": _database(os.environ.get("BROKEFORGE_DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "servers"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "brokeforge.lib.redact.RedactingFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"asyncssh": {"level": "WARNING"}},
+}
+
+# How long to wait for a TCP connection and SSH handshake, and for any one command.
+SSH_CONNECT_TIMEOUT = float(os.environ.get("BROKEFORGE_SSH_CONNECT_TIMEOUT", "10"))
+SSH_COMMAND_TIMEOUT = float(os.environ.get("BROKEFORGE_SSH_COMMAND_TIMEOUT", "900"))
+# A running job writes a heartbeat this often; one silent for STALL_AFTER seconds is stalled.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("BROKEFORGE_JOB_HEARTBEAT", "5"))
+JOB_STALL_AFTER_SECONDS = float(os.environ.get("BROKEFORGE_JOB_STALL_AFTER", "30"))

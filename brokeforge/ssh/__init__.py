@@ -1,0 +1,26 @@
+"""Talking to servers over SSH. Knows hosts, keys, pinned host keys and timeouts; nothing else."""
+
+from brokeforge.ssh.errors import (
+    CommandFailed,
+    CommandTimeout,
+    ConnectFailed,
+    HostKeyMismatch,
+    SshError,
+)
+from brokeforge.ssh.keys import KeyPair, fingerprint, generate_keypair
+from brokeforge.ssh.transport import CommandResult, Connection, SshTarget, connect
+
+__all__ = [
+    "CommandFailed",
+    "CommandResult",
+    "CommandTimeout",
+    "ConnectFailed",
+    "Connection",
+    "HostKeyMismatch",
+    "KeyPair",
+    "SshError",
+    "SshTarget",
+    "connect",
+    "fingerprint",
+    "generate_keypair",
+]
