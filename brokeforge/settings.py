@@ -2,6 +2,7 @@
 
 BROKEFORGE_HOME       data directory (SQLite database, secret key, encryption keys)
 BROKEFORGE_DATABASE_URL  postgresql://user:pass@host:port/name for the scale-out mode
+                         (or sqlite:////absolute/path for another SQLite file)
 BROKEFORGE_DEBUG      "1" for development only
 BROKEFORGE_ALLOWED_HOSTS  comma-separated host names the panel answers to
 """
@@ -69,10 +70,14 @@ TEMPLATES = [
 
 
 def _database(url: str | None) -> dict[str, Any]:
-    if not url:
+    if not url or url.startswith("sqlite:///"):
+        name = Path(url.removeprefix("sqlite://")) if url else HOME / "brokeforge.sqlite3"
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "brokeforge.sqlite3",
+            "NAME": name,
+            # Tests share their database with worker processes, so it must be a file; one per
+            # test run, so two runs never delete each other's.
+            "TEST": {"NAME": name.with_name(f"test-{os.getpid()}-{name.name}")},
             # WAL lets the web process read while workers write; IMMEDIATE transactions take the
             # write lock up front, so two workers never deadlock upgrading a read lock.
             "OPTIONS": {

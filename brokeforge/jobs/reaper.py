@@ -56,9 +56,10 @@ def reap_stalled_jobs() -> list[int]:
 class ReaperThread(threading.Thread):
     """Runs the reaper every few seconds beside a worker or the panel."""
 
-    def __init__(self, interval: float = 10.0) -> None:
+    def __init__(self, interval: float | None = None) -> None:
         super().__init__(name="reaper", daemon=True)
-        self.interval = interval
+        # Often enough that a stalled job is reaped well within a minute of its last heartbeat.
+        self.interval = interval or min(10.0, settings.JOB_STALL_AFTER_SECONDS / 3)
         self._stop = threading.Event()
 
     def run(self) -> None:

@@ -1,0 +1,21 @@
+"""Fixtures for tests that talk to real servers from inside the test process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from brokeforge.jobs import server_actions
+from brokeforge.servers.models import Server
+from tests.testbed import BootedServer
+
+
+@pytest.fixture
+def connected_server(owner: Any, debian_server: BootedServer) -> Server:
+    """A Server row for a booted test server, its panel keys authorised with the test bed's root key."""
+    server = server_actions.add_server(owner, "web-1", debian_server.ip)
+    job = server_actions.authorize_with_root_key(server, debian_server.root_key_path.read_text())
+    assert job.status == "succeeded", job.error
+    server.refresh_from_db()
+    return server
