@@ -1,0 +1,62 @@
+"""The inputs each installer's commands() is tested with; the expected lists are in data/<name>.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brokeforge.packages.base import PackageInstaller, Step
+from brokeforge.packages.enums import PhpVersion
+from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUserInstaller
+from brokeforge.packages.services.connection.installer import ConnectionInstaller
+from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
+from brokeforge.packages.services.firewall.rules import FirewallRule
+from brokeforge.packages.services.nginx.installer import NginxInstaller
+from brokeforge.packages.services.php.installer import PhpInstaller
+from brokeforge.packages.services.provision.installer import ProvisionInstaller
+from brokeforge.packages.services.system.installer import SystemInstaller
+from brokeforge.servers.models import Server
+
+ROOT_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootRootRootRootRootRootRootRootRootRoot brokeforge-root@web-1"
+)
+USER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUserUserUserUserUserUserUserUserUserUser brokeforge@web-1"
+
+Case = tuple[type[PackageInstaller], tuple[Any, ...]]
+
+CASES: dict[str, dict[str, Case]] = {
+    "connection": {"default": (ConnectionInstaller, ())},
+    "system": {"default": (SystemInstaller, ())},
+    "brokeforge_user": {"two keys": (BrokeforgeUserInstaller, (ROOT_KEY, USER_KEY))},
+    "firewall": {
+        "ssh on 22": (FirewallInstaller, (FirewallRule.validated(22, "SSH"),)),
+        "ssh on 2222": (FirewallInstaller, (FirewallRule.validated("2222", "SSH"),)),
+    },
+    "firewall_rule": {
+        "allow http": (FirewallRuleInstaller, (FirewallRule.validated(80, "HTTP"),)),
+        "deny udp from a network": (
+            FirewallRuleInstaller,
+            (FirewallRule.validated(5353, "mDNS on the LAN", "deny", "udp", "10.1.2.3/8"),),
+        ),
+        "unnamed, from one IPv6 host": (
+            FirewallRuleInstaller,
+            (FirewallRule.validated("8080", "", "allow", "tcp", "2001:db8::1"),),
+        ),
+    },
+    "php": {"8.2": (PhpInstaller, (PhpVersion.PHP82,))},
+    "nginx": {
+        "8.2 on web-1": (NginxInstaller, (PhpVersion.PHP82, "web-1")),
+        "8.2, markup in the server name": (NginxInstaller, (PhpVersion.PHP82, "<script>alert(1)</script>")),
+    },
+    "provision": {"8.2": (ProvisionInstaller, (PhpVersion.PHP82,))},
+}
+
+
+def build(server: Server, name: str, case: str) -> list[Step]:
+    installer_class, arguments = CASES[name][case]
+    installer: Any = installer_class(server)  # commands() signatures differ per installer
+    steps: list[Step] = installer.commands(*arguments)
+    return steps
+
+
+def all_cases() -> list[tuple[str, str]]:
+    return [(name, case) for name, cases in CASES.items() for case in cases]
