@@ -1,0 +1,1 @@
+"""The `brokeforge` command line: start the panel, manage servers and jobs, rotate keys."""

@@ -1,0 +1,257 @@
+"""`brokeforge servers ...`: add, list, inspect, verify, provision and delete servers."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections
+from rich.table import Table
+
+from brokeforge.cli import output
+from brokeforge.cli.jobs import job_dict
+from brokeforge.cli.main import needs_database
+from brokeforge.cli.watch import POLL_SECONDS, watch_job
+from brokeforge.jobs import queue, server_actions
+from brokeforge.jobs.models import Job, JobStatus
+from brokeforge.packages.enums import ConnectionStatus, ProvisionStatus, ProvisionStep
+from brokeforge.servers.models import Server
+
+
+def server_dict(server: Server) -> dict[str, Any]:
+    return {
+        "id": server.pk,
+        "name": server.name,
+        "owner": server.owner.get_username(),
+        "public_ip": server.public_ip,
+        "ssh_port": server.ssh_port,
+        "php_version": server.php_version,
+        "connection_status": server.connection_status,
+        "connection_error": server.connection_error,
+        "provision_status": server.provision_status,
+        "provision_progress": server.provision_progress(),
+        "os_name": server.os_name,
+        "os_version": server.os_version,
+        "host_key_fingerprint": server.host_key_fingerprint,
+        "created_at": server.created_at,
+    }
+
+
+def server_details(server: Server) -> dict[str, Any]:
+    latest = server.jobs.order_by("-id").first()
+    return {
+        **server_dict(server),
+        "last_connected_at": server.last_connected_at,
+        "presented_host_key_fingerprint": server.presented_host_key_fingerprint,
+        "provision_steps": server.provision_steps(),
+        "packages": [
+            {
+                "type": package.package_type,
+                "name": package.package_name,
+                "version": package.package_version,
+                "configuration": package.configuration,
+            }
+            for package in server.packages.all()
+        ],
+        "latest_job": job_dict(latest) if latest else None,
+        "connect_command": server_actions.server_connect_command(server),
+    }
+
+
+def get_server(server_id: int) -> Server:
+    server = Server.objects.select_related("owner").filter(pk=server_id).first()
+    if server is None:
+        raise click.BadParameter(f"There is no server #{server_id}.", param_hint="ID")
+    return server
+
+
+def resolve_owner(username: str | None) -> Any:
+    users = get_user_model().objects
+    if username is not None:
+        owner = users.filter(username=username).first()
+        if owner is None:
+            raise click.BadParameter(f"There is no user {username!r}.", param_hint="--owner")
+        return owner
+    owner = users.filter(is_superuser=True).order_by("id").first()
+    if owner is None:
+        raise click.UsageError(
+            "There is no admin user to own the server. Pass --owner USERNAME, or run "
+            "`brokeforge serve` once to create the first admin."
+        )
+    return owner
+
+
+def action_error(exc: server_actions.ActionError) -> click.UsageError:
+    return click.UsageError(str(exc))
+
+
+@click.group()
+def servers() -> None:
+    """The servers the panel manages."""
+
+
+@servers.command("add")
+@click.option("--name", required=True, help="A name for the server.")
+@click.option("--ip", "public_ip", required=True, help="Its public IPv4 or IPv6 address.")
+@click.option("--port", default="22", show_default=True, help="Its SSH port.")
+@click.option("--php", default="8.2", show_default=True, help="The PHP version to install.")
+@click.option("--owner", help="Username of the owner (default: the first admin).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def add(name: str, public_ip: str, port: str, php: str, owner: str | None, as_json: bool) -> None:
+    """Add a server, and print the command to run on it as root."""
+    # The port stays a string here so the shared validator words the error, as in the web form.
+    try:
+        server = server_actions.add_server(resolve_owner(owner), name, public_ip, port, php)
+    except server_actions.ActionError as exc:
+        raise action_error(exc) from None
+    command = server_actions.server_connect_command(server)
+    if as_json:
+        output.print_json({**server_dict(server), "connect_command": command})
+        return
+    out = output.console()
+    out.print(f"Added server [bold]#{server.pk}[/bold] {server.name} ({server.public_ip}).")
+    out.print(f"Run this on the server as root, then `brokeforge servers verify {server.pk}`:")
+    out.print(command, markup=False, soft_wrap=True)
+
+
+@servers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def list_servers(as_json: bool) -> None:
+    """List all servers."""
+    rows = list(Server.objects.select_related("owner").order_by("id"))
+    if as_json:
+        output.print_json([server_dict(server) for server in rows])
+        return
+    table = Table("ID", "Name", "Address", "Owner", "Connection", "Provisioning", "OS")
+    for server in rows:
+        table.add_row(
+            str(server.pk),
+            server.name,
+            f"{server.public_ip}:{server.ssh_port}",
+            server.owner.get_username(),
+            output.status(server.connection_status),
+            f"{output.status(server.provision_status)} {server.provision_progress()}%",
+            f"{server.os_name} {server.os_version}".strip() or "-",
+        )
+    output.console().print(table)
+
+
+@servers.command("show")
+@click.argument("server_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def show(server_id: int, as_json: bool) -> None:
+    """Show a server: connection, host key, provisioning, installed packages, latest job."""
+    details = server_details(get_server(server_id))
+    if as_json:
+        output.print_json(details)
+        return
+    print_details(details)
+
+
+def print_details(details: dict[str, Any]) -> None:
+    out = output.console()
+    out.print(f"[bold]#{details['id']} {details['name']}[/bold] {details['public_ip']}:{details['ssh_port']}")
+    out.print(f"owner {details['owner']}, PHP {details['php_version']}")
+    out.print(f"connection: {output.status(details['connection_status'])} {details['connection_error']}")
+    out.print(f"OS: {details['os_name']} {details['os_version']}".rstrip(), markup=False)
+    out.print(f"host key: {details['host_key_fingerprint'] or 'not pinned yet'}", markup=False)
+    if details["presented_host_key_fingerprint"]:
+        out.print(f"[red]presented a different host key:[/red] {details['presented_host_key_fingerprint']}")
+    out.print(f"provisioning: {output.status(details['provision_status'])} {details['provision_progress']}%")
+    for step in details["provision_steps"]:
+        out.print(f"  {step['step']}. {step['label']}: {output.status(step['status'])}")
+    packages = Table("Type", "Name", "Version", "Configuration", title="Installed packages")
+    for package in details["packages"]:
+        packages.add_row(package["type"], package["name"], package["version"], str(package["configuration"]))
+    out.print(packages)
+    if job := details["latest_job"]:
+        out.print(f"latest job: #{job['id']} {job['label']}: {output.status(job['status'])}")
+
+
+@servers.command("verify")
+@click.argument("server_id", metavar="ID", type=int)
+@click.option(
+    "--root-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A root private key (PEM) to authorise the panel's keys with; used once, never stored.",
+)
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the connection check.")
+@needs_database
+def verify(server_id: int, root_key: Path | None, wait: bool) -> None:
+    """Connect to a server: pin its host key, read its OS, and start provisioning."""
+    server = get_server(server_id)
+    if root_key is not None:
+        try:
+            authorize = server_actions.authorize_with_root_key(server, root_key.read_text(), server.owner)
+        except queue.ServerBusy as busy:
+            raise click.ClickException(f"{server.name} is busy: {busy}.") from None
+        if authorize.status != JobStatus.SUCCEEDED:
+            raise click.ClickException(f"Authorising the panel's keys failed: {authorize.error}")
+    try:
+        job = server_actions.provision(server, server.owner)
+    except server_actions.ActionError as exc:
+        raise action_error(exc) from None
+    output.console().print(f"Provisioning job #{job.pk} queued; step 1 checks the connection.")
+    if not wait:
+        return
+    wait_for_connect_step(server, job)
+    out = output.console()
+    if server.provision.get(str(ProvisionStep.CONNECT.value)) != ProvisionStatus.COMPLETED:
+        error = server.connection_error or job.error or f"job #{job.pk} is {job.status}"
+        out.print(f"Could not connect to {server.name}: {error}", markup=False)
+        sys.exit(1)
+    out.print(f"{output.status(ConnectionStatus.CONNECTED.value)} to {server.name}")
+    out.print(f"host key: {server.host_key_fingerprint}", markup=False)
+    out.print(f"OS: {server.os_name} {server.os_version}", markup=False)
+
+
+def wait_for_connect_step(server: Server, job: Job) -> None:
+    """Provisioning goes on after step 1; verify only waits for that step (or the job's end)."""
+    step = str(ProvisionStep.CONNECT.value)
+    done = (ProvisionStatus.COMPLETED, ProvisionStatus.FAILED)
+    while True:
+        close_old_connections()
+        server.refresh_from_db()
+        job.refresh_from_db()
+        if server.provision.get(step) in done or not job.is_active:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+@servers.command("provision")
+@click.argument("server_id", metavar="ID", type=int)
+@click.option("--wait", is_flag=True, help="Follow provisioning until it ends.")
+@needs_database
+def provision(server_id: int, wait: bool) -> None:
+    """Provision a server (or show the provisioning already under way)."""
+    server = get_server(server_id)
+    try:
+        job = server_actions.provision(server, server.owner)
+    except server_actions.ActionError as exc:
+        raise action_error(exc) from None
+    output.console().print(f"Provisioning job #{job.pk} for {server.name}: {output.status(job.status)}")
+    if wait and watch_job(job, show_provision=True).status != JobStatus.SUCCEEDED:
+        sys.exit(1)
+
+
+@servers.command("delete")
+@click.argument("server_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@needs_database
+def delete(server_id: int, yes: bool) -> None:
+    """Forget a server (nothing on the server itself is changed)."""
+    server = get_server(server_id)
+    if not yes:
+        click.confirm(f"Delete server #{server.pk} {server.name} ({server.public_ip})?", abort=True)
+    try:
+        server_actions.delete_server(server)
+    except server_actions.ActionError as exc:
+        raise action_error(exc) from None
+    output.console().print(f"Deleted server {server.name}.")

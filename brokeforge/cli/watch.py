@@ -1,0 +1,105 @@
+"""Follow a job while it runs: a progress bar on its latest milestone, each step as it finishes."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import close_old_connections
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from brokeforge.cli import output
+from brokeforge.jobs.models import Job, JobStatus, StepStatus
+from brokeforge.servers.models import ServerPackageEvent
+
+POLL_SECONDS = 0.5
+# A job still queued after this long most likely has no worker to run it.
+NO_WORKER_HINT_AFTER = 15.0
+
+
+class JobWatcher:
+    def __init__(self, job: Job, progress: Progress, show_provision: bool) -> None:
+        self.job = job
+        self.progress = progress
+        self.show_provision = show_provision
+        self.bar: TaskID = progress.add_task(job.label, total=100)
+        self.printed_seq = 0
+        self.provision_seen: dict[str, str] = {}
+        self.started = time.monotonic()
+        self.hinted = False
+
+    def poll(self) -> None:
+        close_old_connections()
+        self.job.refresh_from_db()
+        self._print_finished_steps()
+        self._update_bar()
+        if self.show_provision:
+            self._print_provision_changes()
+        self._hint_if_no_worker()
+
+    def _print_finished_steps(self) -> None:
+        steps = self.job.steps.filter(seq__gt=self.printed_seq).order_by("seq")
+        for step in steps:
+            if step.status == StepStatus.RUNNING:
+                break  # print in order: wait for this one before the ones after it
+            self.progress.console.print(
+                f"{output.status(step.status)} {step.section}: ", end="", highlight=False
+            )
+            timing = "" if step.duration_ms is None else f" ({step.duration_ms / 1000:.1f}s)"
+            exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
+            self.progress.console.print(f"{step.description}{exit_code}{timing}", markup=False)
+            self.printed_seq = step.seq
+
+    def _update_bar(self) -> None:
+        event = ServerPackageEvent.objects.filter(job=self.job).order_by("-id").first()
+        if self.show_provision and self.job.server:
+            completed = float(self.job.server.provision_progress())
+        else:
+            completed = event.progress_percentage if event else 0.0
+        milestone = (
+            f"{event.label} (step {event.current_step} of {event.total_steps})" if event else self.job.status
+        )
+        self.progress.update(self.bar, completed=completed, description=milestone)
+
+    def _print_provision_changes(self) -> None:
+        server = self.job.server
+        if server is None:
+            return
+        server.refresh_from_db(fields=["provision", "provision_status"])
+        for step in server.provision_steps():
+            key, state = str(step["step"]), step["status"]
+            if self.provision_seen.get(key, "pending") != state:
+                self.progress.console.print(
+                    f"[bold]Provisioning step {key} of {len(server.provision)}[/bold] "
+                    f"{step['label']}: {output.status(state)}"
+                )
+            self.provision_seen[key] = state
+
+    def _hint_if_no_worker(self) -> None:
+        waited = time.monotonic() - self.started
+        if self.job.status == JobStatus.QUEUED and not self.hinted and waited > NO_WORKER_HINT_AFTER:
+            output.error_console().print(
+                f"Job #{self.job.pk} is still queued"
+                + (f" ({self.job.waiting_for})" if self.job.waiting_for else "")
+                + ". Is a worker running? Start one with `brokeforge serve` or `brokeforge worker`."
+            )
+            self.hinted = True
+
+
+def watch_job(job: Job, show_provision: bool = False) -> Job:
+    """Block until the job ends, showing its progress; returns it in its final state."""
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=output.console(),
+    )  # fmt: skip
+    with progress:
+        watcher = JobWatcher(job, progress, show_provision)
+        while True:
+            watcher.poll()
+            if not job.is_active:
+                break
+            time.sleep(POLL_SECONDS)
+    out = output.console()
+    out.print(f"Job #{job.pk} {job.label}: {output.status(job.status)}")
+    if job.error:
+        out.print(job.error, markup=False, style="red")
+    return job
