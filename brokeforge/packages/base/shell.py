@@ -16,16 +16,17 @@ APT_GET = (
 
 _SERVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,99}$")
 _DEB_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,99}$")
+_MODE_RE = re.compile(r"^[0-7]{3,4}$")
 
 
 def service_name(name: str) -> str:
-    if not _SERVICE_RE.match(name):
+    if not _SERVICE_RE.fullmatch(name):  # fullmatch: `$` alone lets a trailing newline in
         raise ValueError(f"Invalid service name {name!r}")
     return name
 
 
 def debian_package(name: str) -> str:
-    if not _DEB_RE.match(name):
+    if not _DEB_RE.fullmatch(name):
         raise ValueError(f"Invalid Debian package name {name!r}")
     return name
 
@@ -66,6 +67,8 @@ def wait_until_running(name: str, seconds: int = 20) -> str:
 
 def write_file(path: str, content: str, mode: str = "0644") -> str:
     """Write a file atomically; the content travels as a quoted string, never a heredoc to escape."""
+    if not _MODE_RE.fullmatch(mode):
+        raise ValueError(f"Invalid file mode {mode!r}")
     target = shlex.quote(path)
     tmp = shlex.quote(f"{path}.brokeforge-tmp")
     return f"printf '%s' {shlex.quote(content)} > {tmp} && chmod {mode} {tmp} && mv -f {tmp} {target}"
