@@ -1,0 +1,88 @@
+"""Forms of the panel. Values are checked by the same validators the API and the CLI use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
+
+from brokeforge.jobs import server_actions
+from brokeforge.jobs.models import JobStatus
+from brokeforge.lib import validators
+from brokeforge.packages.enums import PhpVersion
+from brokeforge.servers.models import Server
+from brokeforge.web import ratelimit
+
+TOO_MANY_ATTEMPTS = (
+    "Too many failed sign-in attempts for this account from your address. "
+    f"Wait {ratelimit.WINDOW_SECONDS // 60} minutes and try again."
+)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, refusing further attempts after repeated failures."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if ratelimit.is_blocked(username, address):
+            raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="rate_limited")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            ratelimit.record_failure(username, address)
+            raise
+        ratelimit.reset(username, address)
+        return cleaned
+
+
+def _checked(validator: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return validator(value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
+class AddServerForm(forms.Form):
+    name = forms.CharField(max_length=63, help_text="A name you recognise, e.g. web-1.")
+    public_ip = forms.CharField(label="Public IP address", max_length=45)
+    ssh_port = forms.IntegerField(label="SSH port", initial=22)
+    php_version = forms.ChoiceField(label="PHP version", choices=PhpVersion.choices, initial=PhpVersion.PHP82)
+
+    def clean_name(self) -> str:
+        return str(_checked(validators.server_name, self.cleaned_data["name"]))
+
+    def clean_public_ip(self) -> str:
+        return str(_checked(validators.public_ip, self.cleaned_data["public_ip"]))
+
+    def clean_ssh_port(self) -> int:
+        return int(_checked(validators.ssh_port, self.cleaned_data["ssh_port"]))
+
+    def save(self, owner: Any) -> Server | None:
+        """Add the server, or record why not as a form error and return None."""
+        data = self.cleaned_data
+        try:
+            return server_actions.add_server(
+                owner, data["name"], data["public_ip"], data["ssh_port"], data["php_version"]
+            )
+        except server_actions.ActionError as exc:
+            # Every field passed its own validator above; what add_server still refuses is the
+            # name, already taken by another of this user's servers.
+            self.add_error("name", str(exc))
+            return None
+
+
+class JobFilterForm(forms.Form):
+    """The jobs page's filters, from GET parameters; a server must be one of the user's."""
+
+    server = forms.ModelChoiceField(queryset=Server.objects.none(), required=False, empty_label="All servers")
+    status = forms.ChoiceField(choices=[("", "Any status"), *JobStatus.choices], required=False)
+
+    def __init__(self, data: Any, servers: QuerySet[Server]) -> None:
+        super().__init__(data)
+        server_field = self.fields["server"]
+        assert isinstance(server_field, forms.ModelChoiceField)
+        server_field.queryset = servers
