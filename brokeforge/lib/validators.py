@@ -28,16 +28,23 @@ def public_ip(value: str) -> str:
         address = ipaddress.ip_address(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a valid IPv4 or IPv6 address.") from None
+    # ::ffff:127.0.0.1 is 127.0.0.1 (the model stores it unpacked): judge the IPv4 address.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
     if address.is_unspecified or address.is_multicast or address.is_loopback:
         raise ValueError(f"{value} cannot be a server address (unspecified, multicast or loopback).")
     return str(address)
 
 
-def ssh_port(value: int | str) -> int:
+def port(value: int | str, what: str = "Port") -> int:
     try:
-        port = int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"SSH port must be a number, got {value!r}.") from None
-    if not 1 <= port <= 65535:
-        raise ValueError(f"SSH port must be between 1 and 65535, got {port}.")
-    return port
+        raise ValueError(f"{what} must be a number, got {value!r}.") from None
+    if not 1 <= number <= 65535:
+        raise ValueError(f"{what} must be between 1 and 65535, got {number}.")
+    return number
+
+
+def ssh_port(value: int | str) -> int:
+    return port(value, "SSH port")

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from brokeforge.lib.validators import ssh_port
+from brokeforge.lib.validators import port as valid_port
 
 _COMMENT_RE = re.compile(r"^[A-Za-z0-9 ._-]{0,60}$")
 _SPLIT_RE = re.compile(r"\s{2,}")
@@ -35,7 +35,7 @@ class FirewallRule:
             raise ValueError(f"Rule type must be allow or deny, got {rule_type!r}.")
         if protocol not in ("tcp", "udp"):
             raise ValueError(f"Protocol must be tcp or udp, got {protocol!r}.")
-        if not _COMMENT_RE.match(name):
+        if not _COMMENT_RE.fullmatch(name):
             raise ValueError("Rule name: up to 60 letters, digits, spaces, dots, dashes, underscores.")
         source = None
         if from_ip_address:
@@ -43,7 +43,7 @@ class FirewallRule:
                 source = str(ipaddress.ip_network(from_ip_address, strict=False))
             except ValueError:
                 raise ValueError(f"{from_ip_address!r} is not an IP address or network.") from None
-        return cls(ssh_port(port), name, rule_type, protocol, source)
+        return cls(valid_port(port), name, rule_type, protocol, source)
 
     def ufw_command(self) -> str:
         source = self.from_ip_address or "any"
