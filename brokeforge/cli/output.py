@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 STATUS_STYLES = {
     "succeeded": "green",
@@ -46,6 +47,11 @@ def status(value: str) -> str:
     """A status word coloured for rich markup."""
     style = STATUS_STYLES.get(value, "white")
     return f"[{style}]{value}[/{style}]"
+
+
+def status_text(value: str) -> Text:
+    """A status word coloured, as plain text that can sit next to user data."""
+    return Text(value, style=STATUS_STYLES.get(value, "white"))
 
 
 def when(value: datetime | None) -> str:

@@ -15,7 +15,7 @@ from rich.table import Table
 from brokeforge.cli import output
 from brokeforge.cli.jobs import job_dict
 from brokeforge.cli.main import needs_database
-from brokeforge.cli.watch import POLL_SECONDS, watch_job
+from brokeforge.cli.watch import POLL_SECONDS, NoWorkerHint, watch_job
 from brokeforge.jobs import queue, server_actions
 from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.packages.enums import ConnectionStatus, ProvisionStatus, ProvisionStep
@@ -216,12 +216,14 @@ def wait_for_connect_step(server: Server, job: Job) -> None:
     """Provisioning goes on after step 1; verify only waits for that step (or the job's end)."""
     step = str(ProvisionStep.CONNECT.value)
     done = (ProvisionStatus.COMPLETED, ProvisionStatus.FAILED)
+    hint = NoWorkerHint(job)
     while True:
         close_old_connections()
         server.refresh_from_db()
         job.refresh_from_db()
         if server.provision.get(step) in done or not job.is_active:
             return
+        hint.check()
         time.sleep(POLL_SECONDS)
 
 

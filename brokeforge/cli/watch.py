@@ -6,6 +6,7 @@ import time
 
 from django.db import close_old_connections
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from brokeforge.cli import output
 from brokeforge.jobs.models import Job, JobStatus, StepStatus
@@ -24,29 +25,29 @@ class JobWatcher:
         self.bar: TaskID = progress.add_task(job.label, total=100)
         self.printed_seq = 0
         self.provision_seen: dict[str, str] = {}
-        self.started = time.monotonic()
-        self.hinted = False
+        self.no_worker_hint = NoWorkerHint(job)
 
     def poll(self) -> None:
         close_old_connections()
         self.job.refresh_from_db()
+        if self.show_provision and self.job.server:
+            self.job.server.refresh_from_db(fields=["provision", "provision_status"])
         self._print_finished_steps()
         self._update_bar()
         if self.show_provision:
             self._print_provision_changes()
-        self._hint_if_no_worker()
+        self.no_worker_hint.check()
 
     def _print_finished_steps(self) -> None:
         steps = self.job.steps.filter(seq__gt=self.printed_seq).order_by("seq")
         for step in steps:
             if step.status == StepStatus.RUNNING:
                 break  # print in order: wait for this one before the ones after it
-            self.progress.console.print(
-                f"{output.status(step.status)} {step.section}: ", end="", highlight=False
-            )
             timing = "" if step.duration_ms is None else f" ({step.duration_ms / 1000:.1f}s)"
             exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
-            self.progress.console.print(f"{step.description}{exit_code}{timing}", markup=False)
+            # Commands are user data: assembled as plain text so brackets in them are not markup.
+            line = f" {step.section}: {step.description}{exit_code}{timing}"
+            self.progress.console.print(Text.assemble(output.status_text(step.status), line))
             self.printed_seq = step.seq
 
     def _update_bar(self) -> None:
@@ -64,7 +65,6 @@ class JobWatcher:
         server = self.job.server
         if server is None:
             return
-        server.refresh_from_db(fields=["provision", "provision_status"])
         for step in server.provision_steps():
             key, state = str(step["step"]), step["status"]
             if self.provision_seen.get(key, "pending") != state:
@@ -74,15 +74,26 @@ class JobWatcher:
                 )
             self.provision_seen[key] = state
 
-    def _hint_if_no_worker(self) -> None:
+
+class NoWorkerHint:
+    """Says once, on stderr, that a job waits longer than it should for a worker."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.started = time.monotonic()
+        self.shown = False
+
+    def check(self) -> None:
         waited = time.monotonic() - self.started
-        if self.job.status == JobStatus.QUEUED and not self.hinted and waited > NO_WORKER_HINT_AFTER:
-            output.error_console().print(
-                f"Job #{self.job.pk} is still queued"
-                + (f" ({self.job.waiting_for})" if self.job.waiting_for else "")
-                + ". Is a worker running? Start one with `brokeforge serve` or `brokeforge worker`."
-            )
-            self.hinted = True
+        if self.shown or self.job.status != JobStatus.QUEUED or waited < NO_WORKER_HINT_AFTER:
+            return
+        waiting = f" ({self.job.waiting_for})" if self.job.waiting_for else ""
+        output.error_console().print(
+            f"Job #{self.job.pk} is still queued{waiting}. Is a worker running? "
+            "Start one with `brokeforge serve` or `brokeforge worker`.",
+            markup=False,
+        )
+        self.shown = True
 
 
 def watch_job(job: Job, show_provision: bool = False) -> Job:
