@@ -2,7 +2,7 @@
 
 The key file lists keys newest first. Encryption always uses the first; decryption tries each, so
 rotation is: list a new key first, re-encrypt every row (`brokeforge rotate-keys`), drop the old.
-The key list is re-read when the file changes, so running workers follow a rotation.
+The key list is re-read on every use, so running workers follow a rotation.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from django.db import models
 
 from brokeforge import home
 
-_cache: tuple[float, MultiFernet] | None = None
+_cache: tuple[tuple[str, ...], MultiFernet] | None = None
 
 
 def fernet() -> MultiFernet:
     global _cache
-    path = home.encryption_keys_path()
-    keys = home.encryption_keys()  # creates the file on first use
-    mtime = path.stat().st_mtime
-    if _cache is None or _cache[0] != mtime:
-        _cache = (mtime, MultiFernet([Fernet(key.encode()) for key in keys]))
+    # Keyed by the keys themselves, not the file's mtime: two writes within one clock tick keep
+    # the same mtime, and a worker would go on encrypting under a key that is being dropped.
+    keys = tuple(home.encryption_keys())  # creates the file on first use
+    if _cache is None or _cache[0] != keys:
+        _cache = (keys, MultiFernet([Fernet(key.encode()) for key in keys]))
     return _cache[1]
 
 
@@ -39,7 +39,7 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Stores the Fernet token; Python code only ever sees the plaintext."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
