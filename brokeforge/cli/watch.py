@@ -46,20 +46,26 @@ class JobWatcher:
             timing = "" if step.duration_ms is None else f" ({step.duration_ms / 1000:.1f}s)"
             exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
             # Commands are user data: assembled as plain text so brackets in them are not markup.
-            line = f" {step.section}: {step.description}{exit_code}{timing}"
+            line = f" {step.section}: {one_line(step.description)}{exit_code}{timing}"
             self.progress.console.print(Text.assemble(output.status_text(step.status), line))
             self.printed_seq = step.seq
 
     def _update_bar(self) -> None:
-        event = ServerPackageEvent.objects.filter(job=self.job).order_by("-id").first()
+        events = ServerPackageEvent.objects.filter(job=self.job)
+        first, latest = events.order_by("id").first(), events.order_by("-id").first()
+        if first is None or latest is None:
+            self.progress.update(self.bar, description=self.job.status)
+            return
+        # The job's own package drives the bar; a package it runs inside shows beside it.
+        top = events.filter(service_type=first.service_type).order_by("-id").first() or first
+        description = f"{top.label} (step {top.current_step} of {top.total_steps})"
+        if latest.pk != top.pk:
+            description += f" · {latest.label} ({latest.current_step}/{latest.total_steps})"
         if self.show_provision and self.job.server:
             completed = float(self.job.server.provision_progress())
         else:
-            completed = event.progress_percentage if event else 0.0
-        milestone = (
-            f"{event.label} (step {event.current_step} of {event.total_steps})" if event else self.job.status
-        )
-        self.progress.update(self.bar, completed=completed, description=milestone)
+            completed = top.progress_percentage
+        self.progress.update(self.bar, completed=completed, description=description)
 
     def _print_provision_changes(self) -> None:
         server = self.job.server
@@ -73,6 +79,15 @@ class JobWatcher:
                     f"{step['label']}: {output.status(state)}"
                 )
             self.provision_seen[key] = state
+
+
+def one_line(text: str, width: int = 100) -> str:
+    """The first line of a command, shortened; scripts are shown whole by `jobs show`."""
+    lines = text.strip().splitlines() or [""]
+    first = lines[0]
+    if len(lines) > 1 or len(first) > width:
+        return first[:width].rstrip() + " …"
+    return first
 
 
 class NoWorkerHint:
