@@ -15,6 +15,11 @@ from tests.testbed import BootedServer
 pytestmark = pytest.mark.servers
 
 
+def step_status(panel: Panel, server_id: str, step: int) -> str:
+    steps = panel.json("servers", "show", server_id)["provision_steps"]
+    return str(next(s["status"] for s in steps if s["step"] == step))
+
+
 def test_stalled_provisioning_is_detected_and_retry_finishes_it(
     panel: Panel, debian_server: BootedServer
 ) -> None:
@@ -25,7 +30,7 @@ def test_stalled_provisioning_is_detected_and_retry_finishes_it(
 
     # Kill the worker once provisioning is installing packages (step 2 onwards).
     deadline = time.monotonic() + 120
-    while panel.json("servers", "show", server_id)["provision"].get("2") != "installing":
+    while step_status(panel, server_id, 2) != "installing":
         assert time.monotonic() < deadline, "provisioning never reached step 2"
         time.sleep(0.3)
     os.kill(worker.pid, signal.SIGKILL)
