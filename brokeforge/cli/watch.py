@@ -46,7 +46,8 @@ class JobWatcher:
             timing = "" if step.duration_ms is None else f" ({step.duration_ms / 1000:.1f}s)"
             exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
             # Commands are user data: assembled as plain text so brackets in them are not markup.
-            line = f" {step.section}: {one_line(step.description)}{exit_code}{timing}"
+            section = step.section.rsplit(" > ", 1)[-1]  # the innermost package; `jobs show` has the rest
+            line = f" {section}: {one_line(step.description)}{exit_code}{timing}"
             self.progress.console.print(Text.assemble(output.status_text(step.status), line))
             self.printed_seq = step.seq
 
