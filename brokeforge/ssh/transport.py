@@ -9,6 +9,7 @@ without the event loop ever touching the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -140,28 +141,37 @@ class Connection:
                 chunks.put(data)
 
         try:
-            async with self._conn.create_process(
+            process = await self._conn.create_process(
                 command, encoding="utf-8", errors="replace", stdin=asyncssh.DEVNULL
-            ) as process:
-                try:
-                    await asyncio.wait_for(
-                        asyncio.gather(
-                            pump(process.stdout, stdout),
-                            pump(process.stderr, stderr),
-                            process.wait_closed(),
-                        ),
-                        timeout,
-                    )
-                except TimeoutError:
-                    process.kill()
-                    return None, "".join(stdout), "".join(stderr)
-                status = process.exit_status
-                # A command killed by a signal has no exit status; report 255 as ssh does.
-                if status is None or status < 0:
-                    status = 255
-                return status, "".join(stdout), "".join(stderr)
+            )
+            try:
+                await asyncio.wait_for(
+                    asyncio.gather(
+                        pump(process.stdout, stdout),
+                        pump(process.stderr, stderr),
+                        process.wait_closed(),
+                    ),
+                    timeout,
+                )
+            except TimeoutError:
+                await self._abandon(process)
+                return None, "".join(stdout), "".join(stderr)
+            status = process.exit_status
+            # A command killed by a signal has no exit status; report 255 as ssh does.
+            if status is None or status < 0:
+                status = 255
+            return status, "".join(stdout), "".join(stderr)
         finally:
             chunks.put(None)
+
+    @staticmethod
+    async def _abandon(process: asyncssh.SSHClientProcess[str]) -> None:
+        """Stop a command that ran out of time without waiting on it: kill, then close its channel."""
+        with contextlib.suppress(OSError, asyncssh.Error):
+            process.kill()
+        process.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait_closed(), 2)
 
     def close(self) -> None:
         async def _close() -> None:

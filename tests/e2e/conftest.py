@@ -25,7 +25,7 @@ class Panel:
 
     def cli(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "brokeforge.cli.main", *args],
+            [sys.executable, "-m", "brokeforge.cli", *args],
             cwd=REPO,
             env=self.env,
             capture_output=True,
@@ -46,7 +46,7 @@ class Panel:
     def start_worker(self) -> subprocess.Popen[bytes]:
         log = (self.home / f"worker-{len(self.workers)}.log").open("wb")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "brokeforge.cli.main", "worker"],
+            [sys.executable, "-m", "brokeforge.cli", "worker"],
             cwd=REPO,
             env=self.env,
             stdout=log,

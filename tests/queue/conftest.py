@@ -44,7 +44,7 @@ def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[[]
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "brokeforge.cli.main", "worker"],
+            [sys.executable, "-m", "brokeforge.cli", "worker"],
             cwd=REPO,
             env=env,
             stdout=log,

@@ -85,6 +85,9 @@ class BootedServer:
             f"--machine={self.hostname}", f"--hostname={self.hostname}",
             "--link-journal=no",  # keep the journal inside the container
             "--resolv-conf=off",  # brokeforge-boot-setup writes it (bridge IP)
+            # nspawn would bind-mount the host's /etc/localtime read-only, and tzdata's
+            # post-install (pulled in by PHP) fails replacing it: leave it to the server.
+            "--timezone=off",
         ]  # fmt: skip
 
     def _launch(self) -> None:
