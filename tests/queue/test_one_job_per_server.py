@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def nap_interval(job: Job) -> tuple[float, float]:
-    step = JobStep.objects.get(job=job, description__startswith="nap")
+    step = JobStep.objects.get(job=job, description__startswith="nap ")
     assert step.finished_at is not None
     return step.started_at.timestamp(), step.finished_at.timestamp()
 
