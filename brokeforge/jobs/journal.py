@@ -222,7 +222,7 @@ class JournalRunner:
     def _start_step(self, key: str, description: str, *, is_command: bool) -> JobStep:
         self._seq += 1
         return JobStep.objects.create(
-            job_id=self.job_id,
+            job=self.job,
             seq=self._seq,
             key=key,
             section=self._section_label(),

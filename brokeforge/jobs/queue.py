@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -47,7 +48,7 @@ def create_job(
     job_class: type[PackageJob],
     server: Server,
     *arguments: Argument,
-    started_by: object = None,
+    started_by: User | None = None,
     retry_of: Job | None = None,
 ) -> Job:
     instance = job_class(server, *arguments)  # validates the arguments before anything is stored
@@ -67,7 +68,7 @@ def dispatch(
     job_class: type[PackageJob],
     server: Server,
     *arguments: Argument,
-    started_by: object = None,
+    started_by: User | None = None,
     retry_of: Job | None = None,
 ) -> Job:
     """Queue a job for the workers. Returns its journal entry."""
@@ -84,7 +85,7 @@ def _enqueue(job: Job, delay: float = 0) -> None:
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
-def retry(job: Job, started_by: object = None) -> Job:
+def retry(job: Job, started_by: User | None = None) -> Job:
     """A new attempt of a failed or stalled job; it skips the commands that already succeeded."""
     if job.status not in (JobStatus.FAILED, JobStatus.STALLED):
         raise ValueError(f"Job #{job.pk} is {job.status}; only failed or stalled jobs can be retried.")
@@ -116,7 +117,7 @@ def run_inline(
     job_class: type[PackageJob],
     server: Server,
     *arguments: Argument,
-    started_by: object = None,
+    started_by: User | None = None,
     private_key_overrides: dict[CredentialType, str] | None = None,
 ) -> Job:
     """Run a job now, in this process, still journalled and under the server's lock.

@@ -83,9 +83,7 @@ class _PinningClient(asyncssh.SSHClient):
         self.pinned = pinned
         self.refused_key: asyncssh.SSHKey | None = None
 
-    def validate_host_public_key(
-        self, host: str, addr: tuple[str, int], port: int, key: asyncssh.SSHKey
-    ) -> bool:
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
         if self.pinned:
             self.refused_key = key
             return False

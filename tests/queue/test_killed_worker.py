@@ -33,17 +33,13 @@ def test_killed_worker_leaves_nothing_locked_or_running(
     long_job = queue.dispatch(NapJob, server, 15)
     waiting_job = queue.dispatch(NapJob, server, 0.1)
     worker = start_worker()
-    wait_for(
-        lambda: Job.objects.get(pk=long_job.pk).status == JobStatus.RUNNING, 30, "the job to start"
-    )
+    wait_for(lambda: Job.objects.get(pk=long_job.pk).status == JobStatus.RUNNING, 30, "the job to start")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
     killed_at = time.monotonic()
 
     start_worker()  # a surviving worker: its reaper notices, then it runs the waiting job
-    wait_for(
-        lambda: Job.objects.get(pk=long_job.pk).status == JobStatus.STALLED, 60, "the job to stall"
-    )
+    wait_for(lambda: Job.objects.get(pk=long_job.pk).status == JobStatus.STALLED, 60, "the job to stall")
     assert time.monotonic() - killed_at < 60
     assert not JobStep.objects.filter(job=long_job, status=StepStatus.RUNNING).exists()
     assert queue.wait(waiting_job, timeout=60).status == JobStatus.SUCCEEDED

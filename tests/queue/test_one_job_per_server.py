@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_jobs_on_one_server_wait_their_turn(
     assert [job.status for job in finished] == [JobStatus.SUCCEEDED] * 4, [j.error for j in finished]
 
     intervals = sorted(nap_interval(job) for job in same_server)
-    for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
+    for (_, end), (start, _) in pairwise(intervals):
         assert start >= end, "two jobs worked on the same server at once"
     other_start, other_end = nap_interval(elsewhere)
     assert any(start < other_end and other_start < end for start, end in intervals), (
