@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+TARGET_VS_SPAWN = 30.0
+TARGET_VS_FLOOR = 1.5
 sys.path.insert(0, str(REPO))
 
 
@@ -100,6 +102,11 @@ def main() -> None:
     print(f"ours_ms_per_command: {ours:.2f}")
     print(f"ratio_vs_spawn: {spawn / ours:.1f}")
     print(f"ratio_vs_floor: {ours / floor:.2f}")
+    met = spawn / ours >= TARGET_VS_SPAWN and ours / floor <= TARGET_VS_FLOOR
+    print(
+        f"targets: {'met' if met else 'MISSED'} (vs spawn >= {TARGET_VS_SPAWN}, vs floor <= {TARGET_VS_FLOOR})"
+    )
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":
