@@ -103,9 +103,8 @@ def main() -> None:
     print(f"ratio_vs_spawn: {spawn / ours:.1f}")
     print(f"ratio_vs_floor: {ours / floor:.2f}")
     met = spawn / ours >= TARGET_VS_SPAWN and ours / floor <= TARGET_VS_FLOOR
-    print(
-        f"targets: {'met' if met else 'MISSED'} (vs spawn >= {TARGET_VS_SPAWN}, vs floor <= {TARGET_VS_FLOOR})"
-    )
+    verdict = "met" if met else "MISSED"
+    print(f"targets: {verdict} (vs spawn >= {TARGET_VS_SPAWN}, vs floor <= {TARGET_VS_FLOOR})")
     sys.exit(0 if met else 1)
 
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.workers import REPO, Workers
 
 
 @dataclass
 class Panel:
     home: Path
     env: dict[str, str]
-    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    workers: Workers
 
     def cli(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -44,28 +43,7 @@ class Panel:
         return json.loads(self.cli(*args, "--json").stdout)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        log = (self.home / f"worker-{len(self.workers)}.log").open("wb")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "brokeforge.cli", "worker"],
-            cwd=REPO,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        self.workers.append(worker)
-        return worker
-
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in self.workers:
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        return self.workers.start()
 
 
 @pytest.fixture
@@ -82,7 +60,7 @@ def panel(tmp_path: Path) -> Iterator[Panel]:
         "DJANGO_SUPERUSER_EMAIL": "admin@example.invalid",
         "PYTHONPATH": str(REPO),
     }
-    instance = Panel(home=home, env=env)
+    instance = Panel(home=home, env=env, workers=Workers(env, tmp_path))
     instance.cli("migrate")
     subprocess.run(
         [sys.executable, "manage.py", "createsuperuser", "--noinput"],
@@ -91,4 +69,4 @@ def panel(tmp_path: Path) -> Iterator[Panel]:
     try:
         yield instance
     finally:
-        instance.stop_workers()
+        instance.workers.stop()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,8 @@ from django.db import connection
 
 from brokeforge.jobs import server_actions
 from brokeforge.servers.models import Server
+from tests.workers import REPO, Workers
 
-REPO = Path(__file__).resolve().parents[2]
 # Short heartbeats so a killed worker is noticed in seconds, not the production 30.
 STALL_AFTER_SECONDS = "6"
 
@@ -31,7 +29,6 @@ def database_url() -> str:
 
 @pytest.fixture
 def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
     env = {
         **os.environ,
         "BROKEFORGE_DATABASE_URL": database_url(),
@@ -40,29 +37,9 @@ def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[[]
         "BROKEFORGE_JOB_STALL_AFTER": STALL_AFTER_SECONDS,
         "PYTHONPATH": str(REPO),
     }
-
-    def start() -> subprocess.Popen[bytes]:
-        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "brokeforge.cli", "worker"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in started:
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    workers = Workers(env, tmp_path)
+    yield workers.start
+    workers.stop()
 
 
 @pytest.fixture
