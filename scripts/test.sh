@@ -35,12 +35,14 @@ fi
 
 # The virtualenv lives in the cache, reused while requirements-test.txt stays the same.
 VENV="$CACHE/venv-$(sha256sum requirements.txt requirements-test.txt | sha256sum | cut -c1-12)"
-if [ ! -x "$VENV/bin/pytest" ]; then
-    rm -rf "$VENV.tmp"
-    python3 -m venv "$VENV.tmp"
-    "$VENV.tmp/bin/pip" install -q --upgrade pip
-    "$VENV.tmp/bin/pip" install -q -r requirements-test.txt
-    mv "$VENV.tmp" "$VENV"
+# A venv cannot be moved (its scripts name their interpreter by path): build it in place and
+# mark it complete last, so an interrupted build is redone rather than used.
+if [ ! -f "$VENV/.complete" ]; then
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -r requirements-test.txt
+    touch "$VENV/.complete"
 fi
 "$VENV/bin/pip" install -q --no-deps -e .
 PY="$VENV/bin/python"
