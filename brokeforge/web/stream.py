@@ -29,8 +29,9 @@ class StepState:
     running: bool
 
 
-def new_text(previous: str, current: str) -> str:
-    """What `current` adds to `previous`, when both are the stored tail of one growing output.
+def new_text(previous: str, current: str) -> str | None:
+    """What `current` adds to `previous`, when both are the stored tail of one growing output;
+    None when they have nothing in common, and `current` must replace what was sent.
 
     The journal keeps only the tail of long output, so the start of `previous` may have been cut
     from `current`: the new text follows the longest end of `previous` that `current` starts with.
@@ -44,7 +45,7 @@ def new_text(previous: str, current: str) -> str:
         if previous.endswith(current[:overlap]):
             return current[overlap:]
         position = current.rfind(anchor, 0, position + len(anchor) - 1)
-    return current  # nothing in common: everything we hold is new
+    return None
 
 
 def _event(name: str, data: str) -> bytes:
@@ -65,7 +66,10 @@ async def _events(step_id: int, poll_seconds: float) -> AsyncIterator[bytes]:
     while state.running:
         await asyncio.sleep(poll_seconds)
         state = await sync_to_async(_step_state)(step_id)
-        if chunk := new_text(sent, state.output):
+        chunk = new_text(sent, state.output)
+        if chunk is None:
+            yield _event("snapshot", state.output)
+        elif chunk:
             yield _event("output", chunk)
         sent = state.output
     yield _event("end", "")

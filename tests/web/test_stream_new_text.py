@@ -21,5 +21,5 @@ def test_repeated_lines_are_not_confused() -> None:
     assert new_text(previous, current) == "done\n"
 
 
-def test_nothing_in_common_sends_everything() -> None:
-    assert new_text("old", "entirely new") == "entirely new"
+def test_nothing_in_common_means_replace() -> None:
+    assert new_text("old", "entirely new") is None
