@@ -182,7 +182,10 @@ class JournalRunner:
             connect_timeout=settings.SSH_CONNECT_TIMEOUT,
         )
         description = f"Connect to {credential.user}@{server.public_ip}:{server.ssh_port}"
-        step = self._start_step(self._next_key(), description, is_command=False)
+        # Outside the step numbering: where a connection opens differs between attempts (a retry
+        # skips commands), and must not shift the keys that say which commands already succeeded.
+        key = f"{self._frames[-1].key}@connect-{credential.value}"
+        step = self._start_step(key, description, is_command=False)
         writer = _OutputWriter(step, frozenset())
         started = time.monotonic()
         try:

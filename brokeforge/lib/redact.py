@@ -15,9 +15,10 @@ MASK = "••••••"
 _PATTERNS = [
     # A private key block, whole, whatever its type.
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL),
-    # password=..., --password ..., PASSWORD: ... and the like.
+    # password=..., --password ..., DB_PASSWORD: ... and the like. A bare "pass" only as a word of
+    # its own, so nginx's `fastcgi_pass unix:...` stays readable in the journal.
     re.compile(
-        r"(?i)((?:pass(?:word|wd)?|secret|token|api[_-]?key)[\"']?\s*(?:[:=]|\s)\s*[\"']?)"
+        r"(?i)((?:\w*(?:password|passwd|secret|token|api[_-]?key)|\bpass\b)[\"']?\s*(?:[:=]|\s)\s*[\"']?)"
         r"([^\s\"',;]{3,})"
     ),
 ]

@@ -86,3 +86,8 @@ def test_logging_filter_leaves_clean_records_untouched() -> None:
 def test_the_panels_log_handler_redacts() -> None:
     handlers = logging.getLogger().handlers
     assert any(isinstance(f, RedactingFilter) for handler in handlers for f in handler.filters)
+
+
+def test_nginx_fastcgi_pass_stays_readable() -> None:
+    line = "fastcgi_pass unix:/run/php/php8.2-fpm.sock;"
+    assert redact(line) == line
