@@ -46,8 +46,7 @@ def reap_stalled_jobs() -> list[int]:
                     status=TaskResultStatus.FAILED, finished_at=timezone.now()
                 )
             if job.server and job.server.provision_status == ProvisionStatus.INSTALLING:
-                job.server.provision_status = ProvisionStatus.FAILED
-                job.server.save(update_fields=["provision_status"])
+                job.server.fail_interrupted_provisioning()
         log.warning("Job #%s stalled: no heartbeat since %s", job.pk, job.heartbeat_at)
         reaped.append(job.pk)
     return reaped

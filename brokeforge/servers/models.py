@@ -68,6 +68,15 @@ class Server(models.Model):
         self.provision = {**self.provision, str(step.value): status.value}
         self.save(update_fields=["provision", "updated_at"])
 
+    def fail_interrupted_provisioning(self) -> None:
+        """Provisioning died with its worker: what was installing is now failed, not forever busy."""
+        self.provision_status = ProvisionStatus.FAILED
+        self.provision = {
+            step: ProvisionStatus.FAILED.value if status == ProvisionStatus.INSTALLING else status
+            for step, status in self.provision.items()
+        }
+        self.save(update_fields=["provision_status", "provision", "updated_at"])
+
     def provision_steps(self) -> list[dict[str, Any]]:
         return [
             {

@@ -50,6 +50,9 @@ def test_stalled_provisioning_is_detected_and_retry_finishes_it(
         time.sleep(0.5)
     shown = panel.json("jobs", "show", str(provision_job["id"]))
     assert all(step["status"] != "running" for step in shown["steps"])
+    server = panel.json("servers", "show", server_id)
+    assert server["provision_status"] == "failed"
+    assert "installing" not in {step["status"] for step in server["provision_steps"]}
 
     panel.cli("jobs", "retry", str(provision_job["id"]), "--wait")
     assert_server_is_provisioned(panel, debian_server, int(server_id), "e2e-kill")
