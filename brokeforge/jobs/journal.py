@@ -69,22 +69,14 @@ class _OutputWriter:
         self.last_flush = time.monotonic()
 
     def finish(self, status: StepStatus, exit_code: int | None, started: float) -> None:
-        step = self.step
-        step.status = status
-        step.exit_code = exit_code
-        step.output = redact(self.tail, self.secrets)
-        step.output_bytes = self.total_bytes
-        step.finished_at = timezone.now()
-        step.duration_ms = round((time.monotonic() - started) * 1000)
-        step.save(
-            update_fields=[
-                "status",
-                "exit_code",
-                "output",
-                "output_bytes",
-                "finished_at",
-                "duration_ms",
-            ]
+        # A queryset update, not Model.save(): this runs once per command, on the hot path.
+        JobStep.objects.filter(pk=self.step.pk).update(
+            status=status,
+            exit_code=exit_code,
+            output=redact(self.tail, self.secrets),
+            output_bytes=self.total_bytes,
+            finished_at=timezone.now(),
+            duration_ms=round((time.monotonic() - started) * 1000),
         )
 
 
@@ -132,23 +124,28 @@ class JournalRunner:
             self._record_skipped(key, shown)
             return CommandResult(0, "", "")
         connection = self._connection(server, credential)
-        step = self._start_step(key, shown, is_command=True)
-        writer = _OutputWriter(step, secrets)
+        writers: list[_OutputWriter] = []
+
+        def start_step() -> None:
+            writers.append(_OutputWriter(self._start_step(key, shown, is_command=True), secrets))
+
         started = time.monotonic()
         try:
             result = connection.run(
                 command,
                 timeout=timeout or settings.SSH_COMMAND_TIMEOUT,
-                on_output=writer.write,
+                on_start=start_step,
+                on_output=lambda chunk: writers[0].write(chunk),
                 display=shown,
             )
         except CommandFailed as exc:
-            writer.finish(StepStatus.FAILED, exc.exit_code, started)
+            writers[0].finish(StepStatus.FAILED, exc.exit_code, started)
             raise
         except BaseException:
-            writer.finish(StepStatus.FAILED, None, started)
+            if writers:
+                writers[0].finish(StepStatus.FAILED, None, started)
             raise
-        writer.finish(StepStatus.SUCCEEDED, result.exit_code, started)
+        writers[0].finish(StepStatus.SUCCEEDED, result.exit_code, started)
         return result
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:

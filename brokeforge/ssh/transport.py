@@ -1,9 +1,9 @@
 """One persistent asyncssh connection per server per job, used from synchronous code.
 
-Jobs are synchronous (the Django ORM is), SSH is asynchronous. A single background event loop
-thread owns every connection; callers submit coroutines to it and read a command's output from a
-queue in their own thread, so output is written to the journal while the command still runs,
-without the event loop ever touching the database.
+Jobs are synchronous (the Django ORM is), SSH is asynchronous. Each thread that talks SSH gets an
+event loop of its own, and a connection lives on the loop of the thread that opened it: a command
+runs that loop until it ends, and its output is handed to the caller's callback as it arrives, in
+the caller's thread. No hand-off between threads, so a command costs what bare asyncssh costs.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import queue
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import asyncssh
 
@@ -31,25 +30,27 @@ KEEPALIVE_SECONDS = 15
 FIRST_USE_HOST_KEY_ALGS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"]
 
 
-class _Loop:
-    """The process-wide event loop thread on which all SSH I/O happens."""
-
-    _lock = threading.Lock()
-    _loop: asyncio.AbstractEventLoop | None = None
-
-    @classmethod
-    def get(cls) -> asyncio.AbstractEventLoop:
-        with cls._lock:
-            if cls._loop is None or cls._loop.is_closed():
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name="ssh-loop", daemon=True)
-                thread.start()
-                cls._loop = loop
-            return cls._loop
+_local = threading.local()
 
 
-def _submit(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run_coroutine_threadsafe(coro, _Loop.get()).result()
+def _loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for SSH, created on first use and kept for the thread's life."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _local.loop = asyncio.new_event_loop()
+    return loop
+
+
+def _run_in_loop(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _loop().run_until_complete(coro)
+    coro.close()
+    raise RuntimeError(
+        "The SSH transport blocks: call it from synchronous code (a worker thread, or through "
+        "sync_to_async), not from inside a running event loop."
+    )
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,75 @@ class _PinningClient(asyncssh.SSHClient):
         return True
 
 
+class _CommandSession(asyncssh.SSHClientSession[str]):
+    """Collects one command's output; the caller takes each new piece between turns of the loop.
+
+    Callbacks rather than stream readers: no task per stream, which is most of what one trivial
+    command costs on a warm connection. The caller's own callbacks never run inside the event
+    loop, so they may use the Django ORM.
+    """
+
+    def __init__(self) -> None:
+        self._stdout: list[str] = []
+        self._stderr: list[str] = []
+        self._new: list[str] = []
+        self._exit_status: int | None = None
+        self._news = asyncio.Event()
+        self.finished = False
+
+    def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
+        (self._stderr if datatype == asyncssh.EXTENDED_DATA_STDERR else self._stdout).append(data)
+        self._new.append(data)
+        self._news.set()
+
+    def exit_status_received(self, status: int) -> None:
+        self._exit_status = status
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.finished = True
+        self._news.set()
+
+    async def wait_for_news(self, deadline: float) -> bool:
+        """Wait for output or the end of the command; False if the deadline passed first."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            await asyncio.wait_for(self._news.wait(), max(remaining, 0))
+        except TimeoutError:
+            return False
+        self._news.clear()
+        return True
+
+    def take_output(self) -> list[str]:
+        new, self._new = self._new, []
+        return new
+
+    def exit_code(self) -> int:
+        # A command killed by a signal has no exit status; report 255 as ssh does.
+        return 255 if self._exit_status is None or self._exit_status < 0 else self._exit_status
+
+    def stdout(self) -> str:
+        return "".join(self._stdout)
+
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+
+async def _abandon(channel: asyncssh.SSHClientChannel[str]) -> None:
+    """Stop a command that ran out of time without waiting on it: kill, then close its channel."""
+    with contextlib.suppress(OSError, asyncssh.Error):
+        channel.kill()
+    channel.close()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(channel.wait_closed(), 2)
+
+
 class Connection:
     """A live connection. `host_key` is the key the server proved it holds on this connect."""
 
     def __init__(self, target: SshTarget, conn: asyncssh.SSHClientConnection) -> None:
         self.target = target
         self._conn = conn
+        self._loop = _loop()
         key = conn.get_server_host_key()
         assert key is not None
         self.host_key = key.export_public_key().decode().strip()
@@ -106,77 +170,45 @@ class Connection:
         command: str,
         *,
         timeout: float,
+        on_start: Callable[[], None] | None = None,
         on_output: Callable[[str], None] | None = None,
         display: str | None = None,
         check: bool = True,
     ) -> CommandResult:
-        """Run a command; stream its output (stdout and stderr interleaved) to `on_output`.
+        """Run a command; hand its output (stdout and stderr interleaved) to `on_output` as it comes.
 
+        `on_start` runs once the command is running on the server, before its output is handed
+        over: work done there (a journal write) overlaps the command instead of adding to it.
         `display` is what error messages call the command: the caller's redacted form of it.
         """
-        chunks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        future = asyncio.run_coroutine_threadsafe(self._run(command, timeout, chunks), _Loop.get())
-        while (chunk := chunks.get()) is not None:
-            if on_output is not None:
-                on_output(chunk)
-        exit_code, stdout, stderr = future.result()
-        shown = display if display is not None else command
-        if exit_code is None:
-            raise CommandTimeout(shown, timeout, stderr[-STDERR_TAIL_CHARS:])
+        if self._loop is not _loop():
+            raise RuntimeError("An SSH connection is used only by the thread that opened it.")
+        channel, session = _run_in_loop(self._start(command))
+        deadline = self._loop.time() + timeout
+        if on_start is not None:
+            on_start()
+        while not session.finished:
+            if not _run_in_loop(session.wait_for_news(deadline)):
+                _run_in_loop(_abandon(channel))
+                raise CommandTimeout(display or command, timeout, session.stderr()[-STDERR_TAIL_CHARS:])
+            for chunk in session.take_output():
+                if on_output is not None:
+                    on_output(chunk)
+        exit_code, stdout, stderr = session.exit_code(), session.stdout(), session.stderr()
         if check and exit_code != 0:
-            raise CommandFailed(shown, exit_code, stderr[-STDERR_TAIL_CHARS:])
+            raise CommandFailed(display or command, exit_code, stderr[-STDERR_TAIL_CHARS:])
         return CommandResult(exit_code, stdout, stderr)
 
-    async def _run(
-        self, command: str, timeout: float, chunks: queue.SimpleQueue[str | None]
-    ) -> tuple[int | None, str, str]:
-        stdout: list[str] = []
-        stderr: list[str] = []
-
-        async def pump(stream: asyncssh.SSHReader[str], sink: list[str]) -> None:
-            while data := await stream.read(65536):
-                sink.append(data)
-                chunks.put(data)
-
-        try:
-            process = await self._conn.create_process(
-                command, encoding="utf-8", errors="replace", stdin=asyncssh.DEVNULL
-            )
-            try:
-                await asyncio.wait_for(
-                    asyncio.gather(
-                        pump(process.stdout, stdout),
-                        pump(process.stderr, stderr),
-                        process.wait_closed(),
-                    ),
-                    timeout,
-                )
-            except TimeoutError:
-                await self._abandon(process)
-                return None, "".join(stdout), "".join(stderr)
-            status = process.exit_status
-            # A command killed by a signal has no exit status; report 255 as ssh does.
-            if status is None or status < 0:
-                status = 255
-            return status, "".join(stdout), "".join(stderr)
-        finally:
-            chunks.put(None)
-
-    @staticmethod
-    async def _abandon(process: asyncssh.SSHClientProcess[str]) -> None:
-        """Stop a command that ran out of time without waiting on it: kill, then close its channel."""
-        with contextlib.suppress(OSError, asyncssh.Error):
-            process.kill()
-        process.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait_closed(), 2)
+    async def _start(self, command: str) -> tuple[asyncssh.SSHClientChannel[str], _CommandSession]:
+        channel, session = await self._conn.create_session(
+            _CommandSession, command, encoding="utf-8", errors="replace"
+        )
+        channel.write_eof()  # the command gets no input, as with < /dev/null
+        return channel, cast(_CommandSession, session)
 
     def close(self) -> None:
-        async def _close() -> None:
-            self._conn.close()
-            await self._conn.wait_closed()
-
-        _submit(_close())
+        self._conn.close()
+        _run_in_loop(self._conn.wait_closed())
 
     def __enter__(self) -> Connection:
         return self
@@ -187,7 +219,7 @@ class Connection:
 
 def connect(target: SshTarget) -> Connection:
     """Connect and authenticate. Raises HostKeyMismatch if the server's key is not the pinned one."""
-    return _submit(_connect(target))
+    return _run_in_loop(_connect(target))
 
 
 async def _connect(target: SshTarget) -> Connection:

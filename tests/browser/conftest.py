@@ -86,7 +86,9 @@ def live_panel(tmp_path: Path) -> Iterator[LivePanel]:
             serve.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is up,
+# and code that runs its own loop here (the SSH transport, in other tests) must not meet it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
