@@ -27,6 +27,8 @@ log = logging.getLogger("brokeforge.serve")
 WORKER_STOP_GRACE = 10.0
 # Open server-sent-event streams never end on their own: cut them this long after a shutdown starts.
 HTTP_SHUTDOWN_GRACE = 3
+# Restarts of a worker that keeps dying young are spaced out up to this many seconds.
+MAX_RESTART_DELAY = 60.0
 
 
 class WorkerPool:
@@ -35,6 +37,9 @@ class WorkerPool:
     def __init__(self, count: int) -> None:
         self.count = count
         self.processes: list[subprocess.Popen[bytes]] = []
+        self._started_at: list[float] = []
+        # Seconds to wait before restarting each worker: doubles while it keeps dying young.
+        self._delays: list[float] = []
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
 
@@ -49,18 +54,33 @@ class WorkerPool:
 
     def start(self) -> None:
         self.processes = [self.spawn() for _ in range(self.count)]
+        self._started_at = [time.monotonic()] * self.count
+        self._delays = [0.0] * self.count
         self._watcher.start()
 
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
             for index, process in enumerate(self.processes):
                 if process.poll() is not None and not self._stopping.is_set():
-                    log.warning(
-                        "Worker process %s exited with code %s; starting a new one",
-                        process.pid,
-                        process.returncode,
-                    )
-                    self.processes[index] = self.spawn()
+                    self._restart(index)
+
+    def _restart(self, index: int) -> None:
+        dead = self.processes[index]
+        lived = time.monotonic() - self._started_at[index]
+        # A worker that dies at once (bad configuration, database down) is not restarted in a
+        # tight loop: back off up to a minute, and start over once one has lived a while.
+        delay = (
+            0.0 if lived > MAX_RESTART_DELAY else min(max(1.0, 2 * self._delays[index]), MAX_RESTART_DELAY)
+        )
+        log.warning(
+            "Worker process %s exited with code %s after %.0fs; starting a new one in %.0fs",
+            dead.pid, dead.returncode, lived, delay,
+        )  # fmt: skip
+        if self._stopping.wait(delay):
+            return
+        self._delays[index] = delay
+        self.processes[index] = self.spawn()
+        self._started_at[index] = time.monotonic()
 
     def stop(self) -> None:
         self._stopping.set()
