@@ -42,16 +42,37 @@ class _Frame:
     steps: int = 0
 
 
-class _OutputWriter:
-    """Keeps the tail of a step's output and writes it, redacted, a few times a second."""
+def _close_step(
+    step: JobStep, status: StepStatus, started: float, output: str = "", output_bytes: int = 0,
+    exit_code: int | None = None,
+) -> None:  # fmt: skip
+    # A queryset update, not Model.save(): this runs once per step, on the hot path.
+    JobStep.objects.filter(pk=step.pk).update(
+        status=status,
+        exit_code=exit_code,
+        output=output,
+        output_bytes=output_bytes or len(output.encode()),
+        finished_at=timezone.now(),
+        duration_ms=round((time.monotonic() - started) * 1000),
+    )
 
-    def __init__(self, step: JobStep, secrets: frozenset[str]) -> None:
-        self.step = step
+
+class _OutputWriter:
+    """Keeps the tail of a command's output and writes it, redacted, a few times a second.
+
+    Its step is attached once the command runs (`attach`), so the journal write overlaps it.
+    """
+
+    def __init__(self, secrets: frozenset[str]) -> None:
+        self.step: JobStep | None = None
         self.secrets = secrets
         self.tail = ""
         self.total_bytes = 0
         self.last_flush = time.monotonic()
         self.dirty = False
+
+    def attach(self, step: JobStep) -> None:
+        self.step = step
 
     def write(self, chunk: str) -> None:
         self.total_bytes += len(chunk.encode())
@@ -61,23 +82,18 @@ class _OutputWriter:
             self.flush()
 
     def flush(self) -> None:
-        if self.dirty:
-            self.step.output = redact(self.tail, self.secrets)
-            self.step.output_bytes = self.total_bytes
-            self.step.save(update_fields=["output", "output_bytes"])
+        if self.dirty and self.step is not None:
+            JobStep.objects.filter(pk=self.step.pk).update(
+                output=redact(self.tail, self.secrets), output_bytes=self.total_bytes
+            )
             self.dirty = False
         self.last_flush = time.monotonic()
 
     def finish(self, status: StepStatus, exit_code: int | None, started: float) -> None:
-        # A queryset update, not Model.save(): this runs once per command, on the hot path.
-        JobStep.objects.filter(pk=self.step.pk).update(
-            status=status,
-            exit_code=exit_code,
-            output=redact(self.tail, self.secrets),
-            output_bytes=self.total_bytes,
-            finished_at=timezone.now(),
-            duration_ms=round((time.monotonic() - started) * 1000),
-        )
+        if self.step is not None:
+            _close_step(
+                self.step, status, started, redact(self.tail, self.secrets), self.total_bytes, exit_code
+            )
 
 
 class JournalRunner:
@@ -124,28 +140,23 @@ class JournalRunner:
             self._record_skipped(key, shown)
             return CommandResult(0, "", "")
         connection = self._connection(server, credential)
-        writers: list[_OutputWriter] = []
-
-        def start_step() -> None:
-            writers.append(_OutputWriter(self._start_step(key, shown, is_command=True), secrets))
-
+        writer = _OutputWriter(secrets)
         started = time.monotonic()
         try:
             result = connection.run(
                 command,
                 timeout=timeout or settings.SSH_COMMAND_TIMEOUT,
-                on_start=start_step,
-                on_output=lambda chunk: writers[0].write(chunk),
+                on_start=lambda: writer.attach(self._start_step(key, shown, is_command=True)),
+                on_output=writer.write,
                 display=shown,
             )
         except CommandFailed as exc:
-            writers[0].finish(StepStatus.FAILED, exc.exit_code, started)
+            writer.finish(StepStatus.FAILED, exc.exit_code, started)
             raise
         except BaseException:
-            if writers:
-                writers[0].finish(StepStatus.FAILED, None, started)
+            writer.finish(StepStatus.FAILED, None, started)
             raise
-        writers[0].finish(StepStatus.SUCCEEDED, result.exit_code, started)
+        writer.finish(StepStatus.SUCCEEDED, result.exit_code, started)
         return result
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
@@ -154,11 +165,9 @@ class JournalRunner:
         try:
             action()
         except BaseException as exc:
-            writer = _OutputWriter(step, frozenset())
-            writer.write(f"{type(exc).__name__}: {exc}")
-            writer.finish(StepStatus.FAILED, None, started)
+            _close_step(step, StepStatus.FAILED, started, redact(f"{type(exc).__name__}: {exc}"))
             raise
-        _OutputWriter(step, frozenset()).finish(StepStatus.SUCCEEDED, None, started)
+        _close_step(step, StepStatus.SUCCEEDED, started)
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -183,19 +192,16 @@ class JournalRunner:
         # skips commands), and must not shift the keys that say which commands already succeeded.
         key = f"{self._frames[-1].key}@connect-{credential.value}"
         step = self._start_step(key, description, is_command=False)
-        writer = _OutputWriter(step, frozenset())
         started = time.monotonic()
         try:
             connection = connect(target)
         except SshError as exc:
-            writer.write(str(exc))
-            writer.finish(StepStatus.FAILED, None, started)
+            _close_step(step, StepStatus.FAILED, started, str(exc))
             _record_connect_failure(server, exc)
             raise
         if not server.host_key:
             _pin_host_key(server, connection)
-        writer.write(f"Host key {connection.host_key_fingerprint}\n")
-        writer.finish(StepStatus.SUCCEEDED, None, started)
+        _close_step(step, StepStatus.SUCCEEDED, started, f"Host key {connection.host_key_fingerprint}\n")
         server.connection_status = ConnectionStatus.CONNECTED
         server.connection_error = ""
         server.last_connected_at = timezone.now()
@@ -219,7 +225,7 @@ class JournalRunner:
     def _section_label(self) -> str:
         return " > ".join(f.key.rsplit("/", 1)[-1].split("[")[0] for f in self._frames[1:])
 
-    def _start_step(self, key: str, description: str, *, is_command: bool) -> JobStep:
+    def _start_step(self, key: str, description: str, *, is_command: bool, **final: object) -> JobStep:
         self._seq += 1
         return JobStep.objects.create(
             job=self.job,
@@ -228,15 +234,19 @@ class JournalRunner:
             section=self._section_label(),
             description=description,
             is_command=is_command,
+            **final,
         )
 
     def _record_skipped(self, key: str, description: str) -> None:
-        step = self._start_step(key, description, is_command=True)
-        step.status = StepStatus.SKIPPED
-        step.output = "Skipped: this step succeeded in an earlier attempt."
-        step.finished_at = timezone.now()
-        step.duration_ms = 0
-        step.save(update_fields=["status", "output", "finished_at", "duration_ms"])
+        self._start_step(
+            key,
+            description,
+            is_command=True,
+            status=StepStatus.SKIPPED,
+            output="Skipped: this step succeeded in an earlier attempt.",
+            finished_at=timezone.now(),
+            duration_ms=0,
+        )
 
 
 def _pin_host_key(server: Server, connection: Connection) -> None:
