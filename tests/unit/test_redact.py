@@ -91,3 +91,189 @@ def test_the_panels_log_handler_redacts() -> None:
 def test_nginx_fastcgi_pass_stays_readable() -> None:
     line = "fastcgi_pass unix:/run/php/php8.2-fpm.sock;"
     assert redact(line) == line
+
+
+# -- patterns that always look secret ---------------------------------------------------------------
+
+
+def test_a_pgp_private_key_block_is_masked_whole() -> None:
+    text = (
+        "gpg --export-secret-keys:\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQdGBGS1abc\n=XyZ1\n"
+        "-----END PGP PRIVATE KEY BLOCK-----\ndone\n"
+    )
+    assert redact(text) == f"gpg --export-secret-keys:\n{MASK}\ndone\n"
+
+
+PUTTY_KEY = """PuTTY-User-Key-File-3: ssh-ed25519
+Encryption: none
+Comment: deploy@web-1
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIAbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd
+efgh
+Private-Lines: 1
+AAAAIHN1cGVyIHNlY3JldCBwcml2YXRlIGtleSBtYXRlcmlhbA==
+Private-MAC: 5a1f0c2e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f
+"""
+
+
+def test_a_putty_key_keeps_its_public_part_and_loses_its_private_lines_and_mac() -> None:
+    head = PUTTY_KEY.split("Private-Lines:")[0]
+    assert redact(PUTTY_KEY) == f"{head}{MASK}\n"
+
+
+def test_a_putty_key_cut_short_is_masked_to_the_end() -> None:
+    cut = PUTTY_KEY.split("Private-MAC:")[0]
+    assert redact(cut) == cut.split("Private-Lines:")[0] + MASK
+
+
+def test_the_end_of_a_key_whose_start_was_cut_off_is_masked_from_the_start() -> None:
+    # A window on a long output that begins inside a key: its body lines must not show.
+    window = "QyNTUxOQAAACBmZXJyZXQ\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\nnext line\n"
+    assert redact(window) == f"{MASK}\nnext line\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("mysql://app:s3cr3t-pw@db.internal:3306/app", f"mysql://app:{MASK}@db.internal:3306/app"),
+        ("REDIS_URL=redis://:hunter22@10.0.0.5:6379/0", f"REDIS_URL=redis://:{MASK}@10.0.0.5:6379/0"),
+        (
+            "git clone https://deploy:ghp_abc123@github.com/acme/app.git",
+            f"git clone https://deploy:{MASK}@github.com/acme/app.git",
+        ),
+    ],
+)
+def test_credentials_in_urls_are_masked(text: str, clean: str) -> None:
+    assert redact(text) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "curl https://example.com:8443/path?mail=a@b.example",
+        "git@github.com:acme/app.git",
+        "ssh://git@example.com:2222/acme/app.git",
+    ],
+)
+def test_urls_without_credentials_stay_readable(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("mysql -u root -phunter22 -e 'SELECT 1'", f"mysql -u root -p{MASK} -e 'SELECT 1'"),
+        ("mysqldump -uroot -p'my pass word' --all-databases", f"mysqldump -uroot -p{MASK} --all-databases"),
+        ('mariadb -h 127.0.0.1 -p"a b\\"c" app', f"mariadb -h 127.0.0.1 -p{MASK} app"),
+        (
+            "/usr/bin/mariadb-dump -u app -pZq8-long app > app.sql",
+            f"/usr/bin/mariadb-dump -u app -p{MASK} app > app.sql",
+        ),
+    ],
+)
+def test_a_password_attached_to_a_mysql_clients_p_is_masked(text: str, clean: str) -> None:
+    assert redact(text) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mkdir -p /var/www/app",
+        "ssh -p 2222 root@203.0.113.10",
+        "gcc -pipe -O2 -o app app.c",
+        "cp -pr /etc/nginx /root/nginx-backup",
+        "mysql -u root -p",  # asks for the password: nothing to mask
+        "mysql -h db -P 3306 -u app app",
+    ],
+)
+def test_ordinary_dash_p_options_stay_readable(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        (
+            "CREATE USER 'app'@'%' IDENTIFIED BY 'it''s a secret';",
+            f"CREATE USER 'app'@'%' IDENTIFIED BY '{MASK}';",
+        ),
+        ("ALTER USER app IDENTIFIED BY 'it\\'s a secret';", f"ALTER USER app IDENTIFIED BY '{MASK}';"),
+        (
+            'GRANT ALL ON app.* TO app IDENTIFIED BY "say \\"hi\\" now";',
+            f'GRANT ALL ON app.* TO app IDENTIFIED BY "{MASK}";',
+        ),
+        (
+            "identified by password '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
+            f"identified by password '{MASK}'",
+        ),
+        (
+            "IDENTIFIED VIA ed25519 USING PASSWORD('s3cret word')",
+            f"IDENTIFIED VIA ed25519 USING PASSWORD('{MASK}')",
+        ),
+        (
+            "ALTER ROLE app WITH LOGIN PASSWORD 'it''s secret';",
+            f"ALTER ROLE app WITH LOGIN PASSWORD '{MASK}';",
+        ),
+        ("ALTER ROLE app PASSWORD E'back\\\\slash and it''s';", f"ALTER ROLE app PASSWORD E'{MASK}';"),
+        (
+            "mysql -e 'CREATE USER app IDENTIFIED BY '\"'\"'it'\"'\"''\"'\"'s secret'\"'\"''",
+            "mysql -e 'CREATE USER app IDENTIFIED BY '\"'\"'" + MASK + "'\"'\"''",
+        ),
+    ],
+)
+def test_passwords_in_sql_are_masked_whole(text: str, clean: str) -> None:
+    assert redact(text) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig-nature", f"Authorization: Bearer {MASK}"),
+        (
+            "curl -H 'Authorization: Basic dXNlcjpwYXNz' https://x",
+            f"curl -H 'Authorization: Basic {MASK}' https://x",
+        ),
+        ('{"authorization": "bearer abc.def.ghi"}', f'{{"authorization": "bearer {MASK}"}}'),
+    ],
+)
+def test_authorization_headers_are_masked(text: str, clean: str) -> None:
+    assert redact(text) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ('DB_PASSWORD="my secret pass"', f'DB_PASSWORD="{MASK}"'),
+        ("DB_PASSWORD='my secret pass' php artisan migrate", f"DB_PASSWORD='{MASK}' php artisan migrate"),
+        ("DB_PASSWORD='it'\"'\"'s secret'", f"DB_PASSWORD='{MASK}'"),
+        ("APP_KEY=base64:Zm9vYmFyYmF6cXV4", f"APP_KEY={MASK}"),
+        ("AWS_SECRET_ACCESS_KEY='wJalr XUtnFEMI'", f"AWS_SECRET_ACCESS_KEY='{MASK}'"),
+        ("STRIPE_SECRET=sk_live_abc", f"STRIPE_SECRET={MASK}"),
+        ("GITHUB_TOKEN=ghp_abcdef ./deploy.sh", f"GITHUB_TOKEN={MASK} ./deploy.sh"),
+        ('MAIL_PASSWORD: "quoted: with spaces"', f'MAIL_PASSWORD: "{MASK}"'),
+        ('DB_PASSWORD="cut short', f'DB_PASSWORD="{MASK}'),
+        ("secret_key = 'django-insecure-x y'", f"secret_key = '{MASK}'"),
+        ("SECRET_KEY = 'django-insecure-x y'", f"SECRET_KEY = '{MASK}'"),
+    ],
+)
+def test_secret_assignments_are_masked_with_their_quoted_value_whole(text: str, clean: str) -> None:
+    assert redact(text) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGQ3ZmE5ODc2NTQzMjEwZmVkY2JhOTg3NjU0MzIx brokeforge@web-1",
+        "models.AutoField(primary_key=True)",
+        "DB_PASSWORD=",
+        "Reading package lists... Done\nThe following NEW packages will be installed: mariadb-server",
+        "fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;",
+    ],
+)
+def test_ordinary_lines_stay_readable(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_masking_twice_changes_nothing() -> None:
+    text = "DB_PASSWORD='a b' mysql -pfoo1 https://u:p@h IDENTIFIED BY 'x'"
+    assert redact(redact(text)) == redact(text)
