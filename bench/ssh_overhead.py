@@ -68,7 +68,7 @@ def prepare_ours(ip: str, key: Path) -> Server:
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    from brokeforge.jobs import server_actions
+    from brokeforge.actions import servers as server_actions
 
     call_command("migrate", verbosity=0)
     owner = User.objects.create_user("bench")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from brokeforge.packages.base import Milestones, PackageInstaller, PackageJob, ServerPackage, Step
-from brokeforge.packages.enums import PackageName, PackageType
+from brokeforge.lib.enums import PackageName, PackageType
 from brokeforge.servers.models import Server
 
 timings: dict[str, float] = {}

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "brokeforge.servers",
+    "brokeforge.sites",
     "brokeforge.jobs",
     "brokeforge.web",
 ]

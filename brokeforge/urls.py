@@ -1,3 +1,8 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("brokeforge.web.urls"))]
+from brokeforge.api.main import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("brokeforge.web.urls")),
+]

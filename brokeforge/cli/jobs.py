@@ -7,11 +7,14 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
+from brokeforge.actions import ActionError
+from brokeforge.actions import jobs as job_actions
 from brokeforge.cli import output
 from brokeforge.cli.main import needs_database
 from brokeforge.cli.watch import watch_job
-from brokeforge.jobs import server_actions
+from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus, JobStep
 
 
@@ -22,10 +25,13 @@ def job_dict(job: Job) -> dict[str, Any]:
         "kind": job.kind,
         "server_id": job.server_id,
         "server_name": job.server_name,
+        "site_id": job.site_id,
+        "site_domain": job.site_domain,
         "status": job.status,
         "attempt": job.attempt,
         "retry_of": job.retry_of_id,
         "error": job.error,
+        "result": job.result,
         "waiting_for": job.waiting_for,
         "created_at": job.created_at,
         "started_at": job.started_at,
@@ -50,6 +56,25 @@ def step_dict(step: JobStep, with_output: bool) -> dict[str, Any]:
     return data
 
 
+def report_job(job: Job, wait: bool, as_json: bool) -> None:
+    """Say which job was queued, or with `wait` follow it to its end; exit 1 unless it succeeded.
+
+    With --json only the job is printed (as `jobs show --json` prints it), for scripts.
+    """
+    if wait and as_json:
+        job = queue.wait(job)
+    elif wait:
+        job = watch_job(job)  # prints the job's end itself
+        if job.result:
+            print_result(job.result)  # what a user waited for: a command's output
+    if as_json:
+        output.print_json(job_dict(job))
+    elif not wait:
+        output.console().print(Text.assemble(f"Queued job #{job.pk} ", job.label, "."))
+    if wait and job.status != JobStatus.SUCCEEDED:
+        sys.exit(1)
+
+
 def get_job(job_id: int) -> Job:
     job = Job.objects.select_related("server").filter(pk=job_id).first()
     if job is None:
@@ -64,15 +89,20 @@ def jobs() -> None:
 
 @jobs.command("list")
 @click.option("--server", "server_id", type=int, help="Only jobs of this server (id).")
+@click.option("--site", "site_id", type=int, help="Only jobs of this site (id).")
 @click.option("--status", type=click.Choice(JobStatus.values), help="Only jobs in this status.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @needs_database
-def list_jobs(server_id: int | None, status: str | None, limit: int, as_json: bool) -> None:
+def list_jobs(
+    server_id: int | None, site_id: int | None, status: str | None, limit: int, as_json: bool
+) -> None:
     """List jobs, newest first."""
     query = Job.objects.all()
     if server_id is not None:
         query = query.filter(server_id=server_id)
+    if site_id is not None:
+        query = query.filter(site_id=site_id)
     if status:
         query = query.filter(status=status)
     rows = list(query.order_by("-id")[:limit])
@@ -83,8 +113,8 @@ def list_jobs(server_id: int | None, status: str | None, limit: int, as_json: bo
     for job in rows:
         table.add_row(
             str(job.pk),
-            job.label,
-            job.server_name,
+            Text(job.label),
+            Text(" / ".join(filter(None, [job.server_name, job.site_domain]))),
             output.status(job.status),
             str(job.attempt),
             output.when(job.created_at),
@@ -114,9 +144,21 @@ def show_job(job_id: int, with_output: bool, as_json: bool) -> None:
     if job.waiting_for:
         out.print(f"waiting: {job.waiting_for}")
     if job.error:
-        out.print(f"[red]error:[/red] {job.error}", markup=True)
+        out.print(Text.assemble(("error: ", "red"), job.error))
     for step in steps:
         print_step(step, with_output)
+    if job.result:
+        print_result(job.result)
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """A site command's result: what it printed, as plain text (it comes from the server)."""
+    out = output.console()
+    out.print(f"result: exit {result.get('exit_code')} in {result.get('duration_ms')} ms", markup=False)
+    for key in ("output", "error_output"):
+        if result.get(key):
+            out.print(f"--- {key.replace('_', ' ')}", markup=False)
+            out.print(str(result[key]).rstrip("\n"), markup=False)
 
 
 def print_step(step: JobStep, with_output: bool = False) -> None:
@@ -140,8 +182,8 @@ def retry_job(job_id: int, wait: bool) -> None:
     """Retry a failed or stalled job from the step that failed."""
     job = get_job(job_id)
     try:
-        attempt = server_actions.retry(job, job.started_by)
-    except server_actions.ActionError as exc:
+        attempt = job_actions.retry(job, job.started_by)
+    except ActionError as exc:
         raise click.UsageError(str(exc)) from None
     output.console().print(f"Queued job #{attempt.pk} (attempt {attempt.attempt} of {job.label}).")
     if wait and watch_job(attempt).status != JobStatus.SUCCEEDED:

@@ -23,6 +23,8 @@ COMMANDS = {
     "migrate": "brokeforge.cli.serve:migrate",
     "servers": "brokeforge.cli.servers:servers",
     "jobs": "brokeforge.cli.jobs:jobs",
+    "sites": "brokeforge.cli.sites:sites",
+    "firewall": "brokeforge.cli.firewall:firewall",
     "rotate-keys": "brokeforge.cli.keys:rotate_keys",
 }
 

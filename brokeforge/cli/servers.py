@@ -12,13 +12,15 @@ from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 from rich.table import Table
 
+from brokeforge.actions import ActionError
+from brokeforge.actions import servers as server_actions
 from brokeforge.cli import output
 from brokeforge.cli.jobs import job_dict
 from brokeforge.cli.main import needs_database
 from brokeforge.cli.watch import POLL_SECONDS, NoWorkerHint, watch_job
-from brokeforge.jobs import queue, server_actions
+from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus
-from brokeforge.packages.enums import ConnectionStatus, ProvisionStatus, ProvisionStep
+from brokeforge.lib.enums import ConnectionStatus, ProvisionStatus, ProvisionStep
 from brokeforge.servers.models import Server
 
 
@@ -85,7 +87,7 @@ def resolve_owner(username: str | None) -> Any:
     return owner
 
 
-def action_error(exc: server_actions.ActionError) -> click.UsageError:
+def action_error(exc: ActionError) -> click.UsageError:
     return click.UsageError(str(exc))
 
 
@@ -107,7 +109,7 @@ def add(name: str, public_ip: str, port: str, php: str, owner: str | None, as_js
     # The port stays a string here so the shared validator words the error, as in the web form.
     try:
         server = server_actions.add_server(resolve_owner(owner), name, public_ip, port, php)
-    except server_actions.ActionError as exc:
+    except ActionError as exc:
         raise action_error(exc) from None
     command = server_actions.server_connect_command(server)
     if as_json:
@@ -196,7 +198,7 @@ def verify(server_id: int, root_key: Path | None, wait: bool) -> None:
             raise click.ClickException(f"Authorising the panel's keys failed: {authorize.error}")
     try:
         job = server_actions.provision(server, server.owner)
-    except server_actions.ActionError as exc:
+    except ActionError as exc:
         raise action_error(exc) from None
     output.console().print(f"Provisioning job #{job.pk} queued; step 1 checks the connection.")
     if not wait:
@@ -236,7 +238,7 @@ def provision(server_id: int, wait: bool) -> None:
     server = get_server(server_id)
     try:
         job = server_actions.provision(server, server.owner)
-    except server_actions.ActionError as exc:
+    except ActionError as exc:
         raise action_error(exc) from None
     output.console().print(f"Provisioning job #{job.pk} for {server.name}: {output.status(job.status)}")
     if wait and watch_job(job, show_provision=True).status != JobStatus.SUCCEEDED:
@@ -254,6 +256,6 @@ def delete(server_id: int, yes: bool) -> None:
         click.confirm(f"Delete server #{server.pk} {server.name} ({server.public_ip})?", abort=True)
     try:
         server_actions.delete_server(server)
-    except server_actions.ActionError as exc:
+    except ActionError as exc:
         raise action_error(exc) from None
     output.console().print(f"Deleted server {server.name}.")

@@ -10,7 +10,6 @@ from rich.text import Text
 
 from brokeforge.cli import output
 from brokeforge.jobs.models import Job, JobStatus, StepStatus
-from brokeforge.servers.models import ServerPackageEvent
 
 POLL_SECONDS = 0.5
 # A job still queued after this long most likely has no worker to run it.
@@ -52,7 +51,7 @@ class JobWatcher:
             self.printed_seq = step.seq
 
     def _update_bar(self) -> None:
-        events = ServerPackageEvent.objects.filter(job=self.job)
+        events = self.job.package_events()
         first, latest = events.order_by("id").first(), events.order_by("-id").first()
         if first is None or latest is None:
             self.progress.update(self.bar, description=self.job.status)

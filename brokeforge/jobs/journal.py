@@ -2,23 +2,27 @@
 
 It opens one SSH connection per login user for the whole job and reuses it for every step;
 pins the host key on first connect and refuses a changed one; streams each command's output into
-its JobStep while the command runs; redacts secrets from everything it stores.
+its JobStep while the command runs; masks the job's secrets in everything it stores.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStep, StepStatus
-from brokeforge.lib.redact import redact
-from brokeforge.packages.enums import ConnectionStatus, CredentialType
+from brokeforge.lib.enums import ConnectionStatus, CredentialType
+from brokeforge.lib.redact import REDACTION_MARGIN_CHARS, Secrets, redact, redact_tail
+from brokeforge.packages.base.command import Command
 from brokeforge.servers.models import HostKeyEvent, Server
 from brokeforge.ssh import (
     CommandFailed,
@@ -33,6 +37,15 @@ from brokeforge.ssh import (
 
 # Output is written to the database at most this often while a command runs.
 FLUSH_SECONDS = 0.5
+# What a job's result keeps of each long text it hands back (a site command's output).
+RESULT_TEXT_CHARS = 64 * 1024
+
+
+def command_hash(command: Command, credential: CredentialType) -> str:
+    """Identifies a command as sent (its unredacted text, options and input), without revealing it:
+    keyed with the panel's secret key, so a stored hash is no oracle for guessing a secret in it."""
+    material = json.dumps([credential.value, command.remote_script(), command.stdin, command.check])
+    return salted_hmac("brokeforge.jobs.command", material, algorithm="sha256").hexdigest()
 
 
 @dataclass
@@ -60,13 +73,17 @@ def _close_step(
 class _OutputWriter:
     """Keeps the tail of a command's output and writes it, redacted, a few times a second.
 
+    The raw window it keeps is longer than the tail it stores by a margin, and is redacted whole
+    before the tail is cut: a secret or key block across the cut never leaks in part.
     Its step is attached once the command runs (`attach`), so the journal write overlaps it.
     """
 
-    def __init__(self, secrets: frozenset[str]) -> None:
+    WINDOW_CHARS = OUTPUT_TAIL_BYTES + REDACTION_MARGIN_CHARS
+
+    def __init__(self, secrets: Secrets) -> None:
         self.step: JobStep | None = None
         self.secrets = secrets
-        self.tail = ""
+        self.window = ""
         self.total_bytes = 0
         self.last_flush = time.monotonic()
         self.dirty = False
@@ -76,24 +93,25 @@ class _OutputWriter:
 
     def write(self, chunk: str) -> None:
         self.total_bytes += len(chunk.encode())
-        self.tail = (self.tail + chunk)[-OUTPUT_TAIL_BYTES:]
+        self.window = (self.window + chunk)[-self.WINDOW_CHARS :]
         self.dirty = True
         if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
             self.flush()
 
+    def stored(self) -> str:
+        return redact_tail(self.window, OUTPUT_TAIL_BYTES, self.secrets)
+
     def flush(self) -> None:
         if self.dirty and self.step is not None:
             JobStep.objects.filter(pk=self.step.pk).update(
-                output=redact(self.tail, self.secrets), output_bytes=self.total_bytes
+                output=self.stored(), output_bytes=self.total_bytes
             )
             self.dirty = False
         self.last_flush = time.monotonic()
 
     def finish(self, status: StepStatus, exit_code: int | None, started: float) -> None:
         if self.step is not None:
-            _close_step(
-                self.step, status, started, redact(self.tail, self.secrets), self.total_bytes, exit_code
-            )
+            _close_step(self.step, status, started, self.stored(), self.total_bytes, exit_code)
 
 
 class JournalRunner:
@@ -101,12 +119,14 @@ class JournalRunner:
         self,
         job: Job,
         *,
-        skip_keys: frozenset[str] = frozenset(),
+        succeeded: dict[str, str] | None = None,
         private_key_overrides: dict[CredentialType, str] | None = None,
     ) -> None:
         self.job = job
         self.job_id: int | None = job.pk
-        self.skip_keys = skip_keys
+        self.secrets = Secrets()
+        # {step key: command hash} of the commands that succeeded in the attempt this one retries.
+        self.succeeded = succeeded or {}
         self.private_key_overrides = private_key_overrides or {}
         self._connections: dict[tuple[int, CredentialType], Connection] = {}
         self._frames = [_Frame(key="job", children=Counter())]
@@ -124,29 +144,26 @@ class JournalRunner:
         finally:
             self._frames.pop()
 
-    def command(
-        self,
-        server: Server,
-        credential: CredentialType,
-        command: str,
-        *,
-        secrets: frozenset[str],
-        timeout: float | None = None,
-        skippable: bool = True,
-    ) -> CommandResult:
+    def command(self, server: Server, command: Command, default_credential: CredentialType) -> CommandResult:
         key = self._next_key()
-        shown = redact(command, secrets)
-        if skippable and key in self.skip_keys:
-            self._record_skipped(key, shown)
+        credential = command.login(default_credential)
+        digest = command_hash(command, credential)
+        shown = redact(command.describe(), self.secrets)
+        if command.skippable and self.succeeded.get(key) == digest:
+            self._record_skipped(key, shown, digest)
             return CommandResult(0, "", "")
         connection = self._connection(server, credential)
-        writer = _OutputWriter(secrets)
+        writer = _OutputWriter(self.secrets)
         started = time.monotonic()
         try:
             result = connection.run(
-                command,
-                timeout=timeout or settings.SSH_COMMAND_TIMEOUT,
-                on_start=lambda: writer.attach(self._start_step(key, shown, is_command=True)),
+                command.remote_script(),
+                stdin=command.stdin,
+                timeout=command.timeout or settings.SSH_COMMAND_TIMEOUT,
+                check=command.check,
+                on_start=lambda: writer.attach(
+                    self._start_step(key, shown, is_command=True, command_hash=digest)
+                ),
                 on_output=writer.write,
                 display=shown,
             )
@@ -156,8 +173,13 @@ class JournalRunner:
         except BaseException:
             writer.finish(StepStatus.FAILED, None, started)
             raise
-        writer.finish(StepStatus.SUCCEEDED, result.exit_code, started)
+        writer.finish(
+            StepStatus.SUCCEEDED if result.exit_code == 0 else StepStatus.FAILED, result.exit_code, started
+        )
         return result
+
+    def record_result(self, result: dict[str, Any]) -> None:
+        Job.objects.filter(pk=self.job.pk).update(result=_redacted(result, self.secrets))
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
         step = self._start_step(self._next_key(), description, is_command=False)
@@ -165,7 +187,9 @@ class JournalRunner:
         try:
             action()
         except BaseException as exc:
-            _close_step(step, StepStatus.FAILED, started, redact(f"{type(exc).__name__}: {exc}"))
+            _close_step(
+                step, StepStatus.FAILED, started, redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            )
             raise
         _close_step(step, StepStatus.SUCCEEDED, started)
 
@@ -196,8 +220,9 @@ class JournalRunner:
         try:
             connection = connect(target)
         except SshError as exc:
-            _close_step(step, StepStatus.FAILED, started, str(exc))
-            _record_connect_failure(server, exc)
+            message = redact(str(exc), self.secrets)
+            _close_step(step, StepStatus.FAILED, started, message)
+            _record_connect_failure(server, exc, message)
             raise
         if not server.host_key:
             _pin_host_key(server, connection)
@@ -237,11 +262,12 @@ class JournalRunner:
             **final,
         )
 
-    def _record_skipped(self, key: str, description: str) -> None:
+    def _record_skipped(self, key: str, description: str, digest: str) -> None:
         self._start_step(
             key,
             description,
             is_command=True,
+            command_hash=digest,
             status=StepStatus.SKIPPED,
             output="Skipped: this step succeeded in an earlier attempt.",
             finished_at=timezone.now(),
@@ -261,7 +287,18 @@ def _pin_host_key(server: Server, connection: Connection) -> None:
     )
 
 
-def _record_connect_failure(server: Server, exc: SshError) -> None:
+def _redacted(value: Any, secrets: Secrets) -> Any:
+    """A job's result with every text in it redacted, and long texts cut to their tail."""
+    if isinstance(value, str):
+        return redact_tail(value, RESULT_TEXT_CHARS, secrets)
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item, secrets) for item in value]
+    return value
+
+
+def _record_connect_failure(server: Server, exc: SshError, message: str) -> None:
     if isinstance(exc, HostKeyMismatch):
         server.connection_status = ConnectionStatus.HOST_KEY_CHANGED
         server.presented_host_key = exc.presented_key
@@ -274,7 +311,7 @@ def _record_connect_failure(server: Server, exc: SshError) -> None:
         )
     elif isinstance(exc, ConnectFailed):
         server.connection_status = ConnectionStatus.FAILED
-    server.connection_error = str(exc)
+    server.connection_error = message
     server.save(
         update_fields=[
             "connection_status",

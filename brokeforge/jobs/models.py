@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
-from brokeforge.servers.models import Server
+from brokeforge.servers.models import Server, ServerPackageEvent
+from brokeforge.sites.models import ServerSitePackageEvent, Site
 
 # The output kept per step: the tail, which is where errors are. The byte count says what was cut.
 OUTPUT_TAIL_BYTES = 256 * 1024
@@ -37,6 +40,9 @@ class Job(models.Model):
     server = models.ForeignKey(Server, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
     # Kept so the journal still says where a job ran after its server is deleted.
     server_name = models.CharField(max_length=100, blank=True)
+    # Set for site-level package jobs; the domain is kept like server_name.
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    site_domain = models.CharField(max_length=253, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempt = models.PositiveIntegerField(default=1)
@@ -44,6 +50,8 @@ class Job(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
     )
     error = models.TextField(blank=True)
+    # What a job hands back for the UI, CLI and API to read (a site command's output and exit code).
+    result = models.JSONField(null=True, blank=True)
     waiting_for = models.CharField(max_length=200, blank=True)
     worker = models.CharField(max_length=100, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
@@ -71,6 +79,12 @@ class Job(models.Model):
         end = self.finished_at or self.heartbeat_at or self.started_at
         return (end - self.started_at).total_seconds()
 
+    def package_events(self) -> models.QuerySet[Any]:
+        """The milestones this job's packages reached: a site job's are its site's events."""
+        if self.site_domain:
+            return ServerSitePackageEvent.objects.filter(job_id=self.pk)
+        return ServerPackageEvent.objects.filter(job_id=self.pk)
+
     def failed_step(self) -> JobStep | None:
         return self.steps.filter(status=StepStatus.FAILED).last()
 
@@ -82,6 +96,9 @@ class JobStep(models.Model):
     key = models.CharField(max_length=300)
     section = models.CharField(max_length=200)
     description = models.TextField(help_text="The command as run, secrets redacted")
+    # HMAC of the command as sent (unredacted text, options, stdin): a retry skips a command only
+    # when this matches the one that succeeded at the same key. Keyed, so it reveals no secret.
+    command_hash = models.CharField(max_length=64, blank=True)
     is_command = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.RUNNING)
     exit_code = models.IntegerField(null=True, blank=True)

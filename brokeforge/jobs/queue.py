@@ -24,11 +24,12 @@ from django_tasks import task
 
 from brokeforge.jobs.journal import JournalRunner
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
-from brokeforge.lib.redact import redact
+from brokeforge.lib.enums import CredentialType
+from brokeforge.lib.redact import redact, secret_scope
 from brokeforge.packages.base.job import Argument, PackageJob
 from brokeforge.packages.base.runner import current_runner
-from brokeforge.packages.enums import CredentialType
 from brokeforge.servers.models import Server
+from brokeforge.sites.models import Site
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +45,28 @@ def job_path(job_class: type[PackageJob]) -> str:
     return f"{job_class.__module__}.{job_class.__qualname__}"
 
 
+Target = Server | Site
+
+
 def create_job(
     job_class: type[PackageJob],
-    server: Server,
+    target: Target,
     *arguments: Argument,
     started_by: User | None = None,
     retry_of: Job | None = None,
 ) -> Job:
-    instance = job_class(server, *arguments)  # validates the arguments before anything is stored
+    """A journal row for a job on a server, or on a site (a SitePackageJob)."""
+    instance = job_class(target, *arguments)  # type: ignore[arg-type]  # validates before storing
+    site = target if isinstance(target, Site) else None
+    server = instance.server
     return Job.objects.create(
         kind=job_path(job_class),
         label=instance.label(),
         arguments=list(arguments),
         server=server,
         server_name=server.name,
+        site=site,
+        site_domain=site.domain if site else "",
         started_by=started_by,
         attempt=retry_of.attempt + 1 if retry_of else 1,
         retry_of=retry_of,
@@ -66,13 +75,13 @@ def create_job(
 
 def dispatch(
     job_class: type[PackageJob],
-    server: Server,
+    target: Target,
     *arguments: Argument,
     started_by: User | None = None,
     retry_of: Job | None = None,
 ) -> Job:
     """Queue a job for the workers. Returns its journal entry."""
-    job = create_job(job_class, server, *arguments, started_by=started_by, retry_of=retry_of)
+    job = create_job(job_class, target, *arguments, started_by=started_by, retry_of=retry_of)
     _enqueue(job)
     return job
 
@@ -89,10 +98,12 @@ def retry(job: Job, started_by: User | None = None) -> Job:
     """A new attempt of a failed or stalled job; it skips the commands that already succeeded."""
     if job.status not in (JobStatus.FAILED, JobStatus.STALLED):
         raise ValueError(f"Job #{job.pk} is {job.status}; only failed or stalled jobs can be retried.")
-    if job.server is None:
-        raise ValueError(f"Job #{job.pk} has no server any more; it cannot be retried.")
-    job_class = import_string(job.kind)
-    return dispatch(job_class, job.server, *job.arguments, started_by=started_by, retry_of=job)
+    job_class: type[PackageJob] = import_string(job.kind)
+    target = job_class.target(job.server, job.site)
+    if target is None:
+        where = f"site {job.site_domain}" if job.site_domain else f"server {job.server_name}"
+        raise ValueError(f"Job #{job.pk} ran on {where}, which was deleted; it cannot be retried.")
+    return dispatch(job_class, target, *job.arguments, started_by=started_by, retry_of=job)
 
 
 @task()
@@ -115,7 +126,7 @@ def run_job(job_id: int) -> None:
 
 def run_inline(
     job_class: type[PackageJob],
-    server: Server,
+    target: Target,
     *arguments: Argument,
     started_by: User | None = None,
     private_key_overrides: dict[CredentialType, str] | None = None,
@@ -125,7 +136,7 @@ def run_inline(
     For steps that need a secret we must not store in the queue, such as a root key a user
     supplies once to authorise the panel.
     """
-    job = create_job(job_class, server, *arguments, started_by=started_by)
+    job = create_job(job_class, target, *arguments, started_by=started_by)
     acquire_lock(job)
     try:
         execute(job, private_key_overrides=private_key_overrides)
@@ -160,18 +171,18 @@ def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = 
     )
     job.refresh_from_db()
     runner = JournalRunner(
-        job, skip_keys=_succeeded_keys(job.retry_of), private_key_overrides=private_key_overrides
+        job, succeeded=_succeeded_commands(job.retry_of), private_key_overrides=private_key_overrides
     )
     token = current_runner.set(runner)
     heartbeat = _Heartbeat(job.pk)
     heartbeat.start()
     status, error = JobStatus.SUCCEEDED, ""
     try:
-        assert job.server is not None
-        job_class = import_string(job.kind)
-        job_class(job.server, *job.arguments).handle()
+        # Log records of this thread are masked with the job's secrets too.
+        with secret_scope(runner.secrets):
+            _job_instance(job).handle()
     except Exception as exc:
-        status, error = JobStatus.FAILED, redact(str(exc) or type(exc).__name__)
+        status, error = JobStatus.FAILED, redact(str(exc) or type(exc).__name__, runner.secrets)
         log.warning("Job #%s failed: %s", job.pk, error)
     finally:
         heartbeat.stop()
@@ -183,16 +194,22 @@ def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = 
     )
 
 
-def _succeeded_keys(previous: Job | None) -> frozenset[str]:
+def _job_instance(job: Job) -> PackageJob:
+    job_class: type[PackageJob] = import_string(job.kind)
+    target = job_class.target(job.server, job.site)
+    if target is None:
+        raise ValueError(f"The {'site' if job.site_domain else 'server'} of this job was deleted.")
+    return job_class(target, *job.arguments)  # type: ignore[arg-type]
+
+
+def _succeeded_commands(previous: Job | None) -> dict[str, str]:
+    """{step key: command hash} of the commands that succeeded (or were skipped) in `previous`."""
     if previous is None:
-        return frozenset()
-    return frozenset(
-        JobStep.objects.filter(
-            job=previous,
-            is_command=True,
-            status__in=[StepStatus.SUCCEEDED, StepStatus.SKIPPED],
-        ).values_list("key", flat=True)
+        return {}
+    steps = JobStep.objects.filter(
+        job=previous, is_command=True, status__in=[StepStatus.SUCCEEDED, StepStatus.SKIPPED]
     )
+    return dict(steps.values_list("key", "command_hash"))
 
 
 class _Heartbeat:

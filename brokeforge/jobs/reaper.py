@@ -17,7 +17,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
-from brokeforge.packages.enums import ProvisionStatus
+from brokeforge.lib.enums import ProvisionStatus
 
 log = logging.getLogger(__name__)
 

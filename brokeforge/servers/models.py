@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import models
 
 from brokeforge.lib.crypto import EncryptedTextField
-from brokeforge.packages.enums import (
+from brokeforge.lib.enums import (
     ConnectionStatus,
     CredentialType,
+    PackageStatus,
     PhpVersion,
     ProvisionStatus,
     ProvisionStep,
@@ -115,36 +116,45 @@ class ServerCredential(models.Model):
 
 
 class ServerPackage(models.Model):
-    """The seeds' `server_packages`: what is installed on a server, written from what it reports."""
+    """The seeds' `server_packages`: what is installed on a server, written from what it reports.
+
+    A server can hold several rows of one kind, told apart by `instance` (PHP "8.2" beside "8.4",
+    one row per firewall rule), so a remover deletes exactly the row of what it removed.
+    """
 
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="packages")
     package_type = models.CharField(max_length=30)
     package_name = models.CharField(max_length=60)
-    package_version = models.CharField(max_length=60)
+    instance = models.CharField(max_length=200, blank=True, default="")
+    package_version = models.CharField(max_length=60, blank=True)
     configuration = models.JSONField(default=dict)
-    status = models.CharField(max_length=20, default="installed")
+    status = models.CharField(max_length=20, choices=PackageStatus.choices, default=PackageStatus.INSTALLING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["package_type", "package_name"]
+        ordering = ["package_type", "package_name", "instance"]
         constraints = [
             models.UniqueConstraint(
-                fields=["server", "package_type", "package_name"], name="unique_package_per_server"
+                fields=["server", "package_type", "package_name", "instance"],
+                name="unique_package_instance_per_server",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.package_name} {self.package_version}"
+        instance = f"[{self.instance}]" if self.instance else ""
+        return f"{self.package_name}{instance} {self.package_version} ({self.status})"
 
 
-class ServerPackageEvent(models.Model):
-    """One milestone reached by an installer or remover: drives the "step N of M" progress."""
+class PackageEvent(models.Model):
+    """One milestone reached by an installer or remover: drives the "step N of M" progress.
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="package_events")
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="package_events"
-    )
+    Abstract: server packages record ServerPackageEvent, site packages ServerSitePackageEvent.
+    """
+
+    # The job's id, not a foreign key: the journal's Job points at servers and sites, so a key back
+    # would tie the apps' migrations in a cycle. Jobs are never deleted, so the id always resolves.
+    job_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     service_type = models.CharField(max_length=60)
     provision_type = models.CharField(max_length=20, choices=ProvisionType.choices)
     milestone = models.CharField(max_length=60)
@@ -155,6 +165,7 @@ class ServerPackageEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -169,6 +180,13 @@ class ServerPackageEvent(models.Model):
 
     def is_uninstall(self) -> bool:
         return self.provision_type == ProvisionType.UNINSTALL
+
+
+class ServerPackageEvent(PackageEvent):
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="package_events")
+
+    class Meta(PackageEvent.Meta):
+        pass
 
 
 class HostKeyEvent(models.Model):

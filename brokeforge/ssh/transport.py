@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -71,6 +72,9 @@ class CommandResult:
     exit_code: int
     stdout: str
     stderr: str
+    # When the command started (seconds since the epoch) and how long it ran.
+    started_at: float = 0.0
+    duration_ms: int = 0
 
 
 class _PinningClient(asyncssh.SSHClient):
@@ -174,8 +178,12 @@ class Connection:
         on_output: Callable[[str], None] | None = None,
         display: str | None = None,
         check: bool = True,
+        stdin: str | None = None,
     ) -> CommandResult:
         """Run a command; hand its output (stdout and stderr interleaved) to `on_output` as it comes.
+
+        `stdin` is written to the command's standard input, then closed (file contents and
+        secrets go this way, never on the command line).
 
         `on_start` runs once the command is running on the server, before its output is handed
         over: work done there (a journal write) overlaps the command instead of adding to it.
@@ -183,7 +191,8 @@ class Connection:
         """
         if self._loop is not _loop():
             raise RuntimeError("An SSH connection is used only by the thread that opened it.")
-        channel, session = _run_in_loop(self._start(command))
+        started_at, started = time.time(), time.monotonic()
+        channel, session = _run_in_loop(self._start(command, stdin))
         deadline = self._loop.time() + timeout
         if on_start is not None:
             on_start()
@@ -197,13 +206,18 @@ class Connection:
         exit_code, stdout, stderr = session.exit_code(), session.stdout(), session.stderr()
         if check and exit_code != 0:
             raise CommandFailed(display or command, exit_code, stderr[-STDERR_TAIL_CHARS:])
-        return CommandResult(exit_code, stdout, stderr)
+        duration_ms = round((time.monotonic() - started) * 1000)
+        return CommandResult(exit_code, stdout, stderr, started_at, duration_ms)
 
-    async def _start(self, command: str) -> tuple[asyncssh.SSHClientChannel[str], _CommandSession]:
+    async def _start(
+        self, command: str, stdin: str | None
+    ) -> tuple[asyncssh.SSHClientChannel[str], _CommandSession]:
         channel, session = await self._conn.create_session(
             _CommandSession, command, encoding="utf-8", errors="replace"
         )
-        channel.write_eof()  # the command gets no input, as with < /dev/null
+        if stdin:
+            channel.write(stdin)  # buffered by asyncssh, sent as the server's window allows
+        channel.write_eof()  # then end of input (with none: as with < /dev/null)
         return channel, cast(_CommandSession, session)
 
     def close(self) -> None:

@@ -9,10 +9,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 
-from brokeforge.jobs import server_actions
+from brokeforge.actions import ActionError
+from brokeforge.actions import servers as server_actions
 from brokeforge.jobs.models import JobStatus
 from brokeforge.lib import validators
-from brokeforge.packages.enums import PhpVersion
+from brokeforge.lib.enums import PhpVersion
 from brokeforge.servers.models import Server
 from brokeforge.web import ratelimit
 
@@ -68,7 +69,7 @@ class AddServerForm(forms.Form):
             return server_actions.add_server(
                 owner, data["name"], data["public_ip"], data["ssh_port"], data["php_version"]
             )
-        except server_actions.ActionError as exc:
+        except ActionError as exc:
             # Every field passed its own validator above; what add_server still refuses is the
             # name, already taken by another of this user's servers.
             self.add_error("name", str(exc))
@@ -86,3 +87,8 @@ class JobFilterForm(forms.Form):
         server_field = self.fields["server"]
         assert isinstance(server_field, forms.ModelChoiceField)
         server_field.queryset = servers
+
+
+class SiteCommandForm(forms.Form):
+    command = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=False)
+    timeout = forms.IntegerField(label="Timeout (seconds)", initial=120, min_value=1, max_value=3600)

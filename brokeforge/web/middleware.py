@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -18,6 +18,9 @@ class PanelLoginRequiredMiddleware(LoginRequiredMiddleware):
     def handle_no_permission(  # type: ignore[override]
         self, request: HttpRequest, view_func: Callable[..., Any]
     ) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            # A script gets an answer it can read, not a sign-in page.
+            return JsonResponse({"detail": "Authentication required."}, status=401)
         if getattr(request, "htmx", False):
             # A redirect would be followed by htmx and the login page swapped into a fragment of
             # the old page; tell the browser to go to the login page instead, then back here.

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from brokeforge.jobs.models import JobStatus, JobStep, StepStatus
-from brokeforge.web.views import user_jobs
+from brokeforge.web.views.scope import user_jobs
 
 POLL_SECONDS = 0.3
 

@@ -97,7 +97,7 @@ def test_watch_prints_finished_steps_and_the_outcome(
 ) -> None:
     job = failed_job(server)
     ServerPackageEvent.objects.create(
-        server=server, job=job, service_type="connection", provision_type="install",
+        server=server, job_id=job.pk, service_type="connection", provision_type="install",
         milestone="verify", label="Verifying", current_step=1, total_steps=2,
     )  # fmt: skip
     assert watch_job(job).status == JobStatus.FAILED

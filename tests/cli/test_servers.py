@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from brokeforge.jobs import server_actions
+from brokeforge.actions import servers as server_actions
 from brokeforge.jobs.models import Job, JobStatus
-from brokeforge.packages.enums import ConnectionStatus
+from brokeforge.lib.enums import ConnectionStatus
 from brokeforge.servers.models import Server, ServerPackage
 
 from .conftest import Invoke

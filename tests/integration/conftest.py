@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from brokeforge.jobs import server_actions
+from brokeforge.actions import servers as server_actions
 from brokeforge.servers.models import Server
 from tests.testbed import BootedServer
 

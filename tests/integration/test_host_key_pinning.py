@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from brokeforge.jobs import queue, server_actions
+from brokeforge.actions import servers as server_actions
+from brokeforge.jobs import queue
 from brokeforge.jobs.models import JobStatus
-from brokeforge.packages.enums import ConnectionStatus
+from brokeforge.lib.enums import ConnectionStatus
 from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
 from brokeforge.servers.models import HostKeyEvent, Server
 from brokeforge.ssh import HostKeyMismatch, SshTarget, connect, fingerprint

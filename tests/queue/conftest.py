@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from brokeforge.jobs import server_actions
+from brokeforge.actions import servers as server_actions
 from brokeforge.servers.models import Server
 from tests.workers import REPO, Workers
 

@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from brokeforge.lib import crypto
+from brokeforge.packages.base.runner import current_runner
 from brokeforge.servers.models import Server
+from tests.unit.helpers import TableRunner
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +37,11 @@ def server(owner: User) -> Server:
 def unsaved_server() -> Server:
     """Command generation needs no database: a server that was never saved will do."""
     return Server(name="web-1", public_ip="203.0.113.10", ssh_port=22)
+
+
+@pytest.fixture
+def runner() -> Iterator[TableRunner]:
+    table = TableRunner({"ufw status": "Status: active\n--\n80/tcp    ALLOW    Anywhere    # HTTP\n"})
+    token = current_runner.set(table)
+    yield table
+    current_runner.reset(token)

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from brokeforge.packages.base import PackageInstaller, Step
-from brokeforge.packages.enums import PhpVersion
+from brokeforge.lib.enums import PhpVersion
+from brokeforge.packages.base import PackageManager, SitePackage, Step
 from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUserInstaller
 from brokeforge.packages.services.connection.installer import ConnectionInstaller
 from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
+from brokeforge.packages.services.firewall.remover import FirewallRuleRemover
 from brokeforge.packages.services.firewall.rules import FirewallRule
 from brokeforge.packages.services.nginx.installer import NginxInstaller
 from brokeforge.packages.services.php.installer import PhpInstaller
 from brokeforge.packages.services.provision.installer import ProvisionInstaller
+from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.servers.models import Server
+from brokeforge.sites.models import Site
 
 ROOT_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootRootRootRootRootRootRootRootRootRoot brokeforge-root@web-1"
 )
 USER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUserUserUserUserUserUserUserUserUserUser brokeforge@web-1"
 
-Case = tuple[type[PackageInstaller], tuple[Any, ...]]
+Case = tuple[type[PackageManager], tuple[Any, ...]]
 
 CASES: dict[str, dict[str, Case]] = {
     "connection": {"default": (ConnectionInstaller, ())},
@@ -42,7 +45,18 @@ CASES: dict[str, dict[str, Case]] = {
             (FirewallRule.validated("8080", "", "allow", "tcp", "2001:db8::1"),),
         ),
     },
-    "php": {"8.2": (PhpInstaller, (PhpVersion.PHP82,))},
+    "firewall_rule_remover": {
+        "allow http": (FirewallRuleRemover, (FirewallRule.validated(80, "HTTP"),)),
+        "deny udp from a network": (
+            FirewallRuleRemover,
+            (FirewallRule.validated(5353, "mDNS on the LAN", "deny", "udp", "10.1.2.3/8"),),
+        ),
+    },
+    "php": {"8.2": (PhpInstaller, (PhpVersion.PHP82,)), "8.4": (PhpInstaller, (PhpVersion.PHP84,))},
+    "site_command": {
+        "artisan with quotes": (SiteCommandInstaller, ("php artisan tinker --execute='echo 1;'", 120)),
+        "a pipeline, 10 seconds": (SiteCommandInstaller, ('ls -la | grep "$HOME" > out.txt', 10)),
+    },
     "nginx": {
         "8.2 on web-1": (NginxInstaller, (PhpVersion.PHP82, "web-1")),
         "8.2, markup in the server name": (NginxInstaller, (PhpVersion.PHP82, "<script>alert(1)</script>")),
@@ -53,7 +67,9 @@ CASES: dict[str, dict[str, Case]] = {
 
 def build(server: Server, name: str, case: str) -> list[Step]:
     installer_class, arguments = CASES[name][case]
-    installer: Any = installer_class(server)  # commands() signatures differ per installer
+    site = Site(server=server, domain="shop.example.com", system_user="shop")
+    # commands() signatures differ per installer; a site package works on a site.
+    installer: Any = installer_class(server, site if issubclass(installer_class, SitePackage) else None)
     steps: list[Step] = installer.commands(*arguments)
     return steps
 

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from brokeforge.jobs.server_actions import ActionError, add_server
+from brokeforge.actions.servers import ActionError, add_server
 from brokeforge.lib import crypto
-from brokeforge.packages.enums import CredentialType
+from brokeforge.lib.enums import CredentialType
 from brokeforge.servers.models import Server, ServerCredential
 from brokeforge.ssh import fingerprint
 

@@ -17,7 +17,7 @@ from brokeforge.servers.models import Server
 def test_php_version_jobs_refuse_unsupported_versions(job_class: type, version: str) -> None:
     with pytest.raises(ValueError) as raised:
         job_class(Server(name="web-1"), version)
-    assert str(raised.value) == f"Unsupported PHP version {version!r}; choose one of: 8.2."
+    assert str(raised.value) == f"Unsupported PHP version {version!r}; choose one of: 8.2, 8.4."
 
 
 def test_php_job_label_and_arguments() -> None:
@@ -46,7 +46,7 @@ def test_firewall_rule_job_keeps_its_arguments_as_json_and_its_rule_validated() 
     job = FirewallRuleInstallerJob(Server(name="web-1"), "443", "HTTPS", "allow", "tcp", "192.0.2.1/24")
     assert json.loads(json.dumps(job.arguments)) == ["443", "HTTPS", "allow", "tcp", "192.0.2.1/24"]
     assert job.rule == FirewallRule(443, "HTTPS", "allow", "tcp", "192.0.2.0/24")
-    assert job.label() == "Firewall: allow 443/tcp on web-1"
+    assert job.label() == "Firewall: add allow 443/tcp from 192.0.2.0/24 on web-1"
 
 
 def test_only_the_provisioning_job_moves_the_servers_provision_status() -> None:

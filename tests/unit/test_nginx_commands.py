@@ -1,8 +1,7 @@
-import shlex
-
 import pytest
 
-from brokeforge.packages.enums import PhpVersion
+from brokeforge.lib.enums import PhpVersion
+from brokeforge.packages.base import Command
 from brokeforge.packages.services.nginx.installer import NginxInstaller
 from brokeforge.servers.models import Server
 from tests.unit.helpers import describe, expected
@@ -16,7 +15,7 @@ def test_commands(unsaved_server: Server, case: str) -> None:
 
 def test_markup_in_the_server_name_reaches_the_page_escaped() -> None:
     steps = NginxInstaller(Server(name="x")).commands(PhpVersion.PHP82, "<script>alert(1)</script>")
-    page_command = next(s for s in steps if isinstance(s, str) and "index.html" in s)
-    page = shlex.split(page_command)[2]  # printf '%s' <page> > ...
+    page = next(s.stdin for s in steps if isinstance(s, Command) and "index.html" in s.script)
+    assert page is not None
     assert "<script>" not in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page

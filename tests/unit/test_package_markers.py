@@ -1,5 +1,6 @@
 import pytest
 
+from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.packages.base import (
     Milestones,
     PackageInstaller,
@@ -7,7 +8,6 @@ from brokeforge.packages.base import (
     SitePackage,
     UnknownPackageType,
 )
-from brokeforge.packages.enums import CredentialType, PackageName, PackageType
 from brokeforge.servers.models import Server
 
 

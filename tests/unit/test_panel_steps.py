@@ -4,13 +4,11 @@ The stand-in answers shell commands from a table; no SSH is involved (that is te
 """
 
 import shlex
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 
 import pytest
 
-from brokeforge.packages.base.runner import current_runner
-from brokeforge.packages.enums import CredentialType, PhpVersion
+from brokeforge.lib.enums import PhpVersion
+from brokeforge.packages.base import PanelStep
 from brokeforge.packages.services.connection.installer import OS_RELEASE
 from brokeforge.packages.services.firewall.installer import FirewallRuleInstaller
 from brokeforge.packages.services.firewall.rules import FirewallRule
@@ -18,44 +16,8 @@ from brokeforge.packages.services.php.installer import PhpInstaller
 from brokeforge.packages.services.php.milestones import PhpInstallerMilestones
 from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.servers.models import Server, ServerPackage, ServerPackageEvent
-from brokeforge.ssh import CommandFailed, CommandResult
-
-
-class TableRunner:
-    job_id: int | None = None
-
-    def __init__(self, outputs: dict[str, str]) -> None:
-        self.outputs = outputs
-        self.commands: list[str] = []
-
-    def section(self, name: str) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    def command(
-        self,
-        server: Server,
-        credential: CredentialType,
-        command: str,
-        *,
-        secrets: frozenset[str],
-        timeout: float | None = None,
-        skippable: bool = True,
-    ) -> CommandResult:
-        self.commands.append(command)
-        if command not in self.outputs:
-            raise CommandFailed(command, 1, "not in the table")
-        return CommandResult(0, self.outputs[command], "")
-
-    def panel_step(self, description: str, action: Callable[[], None]) -> None:
-        action()
-
-
-@pytest.fixture
-def runner() -> Iterator[TableRunner]:
-    table = TableRunner({"ufw status": "Status: active\n--\n80/tcp    ALLOW    Anywhere    # HTTP\n"})
-    token = current_runner.set(table)
-    yield table
-    current_runner.reset(token)
+from brokeforge.ssh import CommandFailed
+from tests.unit.helpers import TableRunner
 
 
 def test_track_records_the_milestone_with_its_step(server: Server, runner: TableRunner) -> None:
@@ -91,10 +53,10 @@ def test_rule_installer_records_the_active_rules(server: Server, runner: TableRu
         server=server, package_type="firewall", package_name="firewall_ufw", configuration={"ssh_port": 22}
     )
     steps = FirewallRuleInstaller(server).commands(FirewallRule.validated(80, "HTTP"))
-    record = steps[3]
-    assert not isinstance(record, str)
+    record = steps[4]
+    assert isinstance(record, PanelStep)
     record()
-    assert ServerPackage.objects.get().configuration == {
+    assert ServerPackage.objects.get(package_name="firewall_ufw").configuration == {
         "ssh_port": 22,
         "active": True,
         "rules": [{"to": "80/tcp", "action": "ALLOW", "from": "Anywhere", "comment": "HTTP"}],

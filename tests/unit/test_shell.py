@@ -141,11 +141,26 @@ def test_wait_until_running_gives_up_saying_so(fake_init: Path, systemd: bool) -
 # -- write_file ---------------------------------------------------------------------------------------
 
 
-def test_write_file() -> None:
-    assert write_file("/etc/app.conf", "a = 'b'\n", "0600") == (
-        "printf '%s' 'a = '\"'\"'b'\"'\"'\n' > /etc/app.conf.brokeforge-tmp && "
+def test_write_file_sends_the_content_on_stdin_not_on_the_command_line() -> None:
+    step = write_file("/etc/app.conf", "password = 'b'\n", "0600")
+    assert step.remote_script() == (
+        "umask 077 && cat > /etc/app.conf.brokeforge-tmp && "
         "chmod 0600 /etc/app.conf.brokeforge-tmp && mv -f /etc/app.conf.brokeforge-tmp /etc/app.conf"
     )
+    assert step.stdin == "password = 'b'\n"
+    assert "password" not in step.describe()
+    assert step.describe().endswith("<stdin: 15 bytes>")
+
+
+def test_write_file_carries_a_file_far_over_the_command_line_limit() -> None:
+    content = "x" * (4 * 1024 * 1024) + "\nend\n"  # a command line stops at ~128 KiB per argument
+    with tempfile.TemporaryDirectory() as directory:
+        target = Path(directory) / "big"
+        step = write_file(str(target), content)
+        subprocess.run(
+            ["/bin/sh", "-c", step.remote_script()], input=step.stdin, text=True, check=True, timeout=20
+        )
+        assert target.read_text() == content
 
 
 # Any text a shell argument can carry: everything but NUL (and lone surrogates, which are not text).
@@ -157,7 +172,10 @@ shell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_chara
 def test_write_file_reproduces_any_content_exactly(content: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         target = Path(directory) / "it's a $(file) `name` with spaces"
-        subprocess.run(["/bin/sh", "-c", write_file(str(target), content, "0640")], check=True, timeout=10)
+        step = write_file(str(target), content, "0640")
+        subprocess.run(
+            ["/bin/sh", "-c", step.remote_script()], input=step.stdin.encode(), check=True, timeout=10
+        )
         assert target.read_bytes() == content.encode()
         assert stat.S_IMODE(target.stat().st_mode) == 0o640
         assert os.listdir(directory) == [target.name]  # the temporary file was moved into place

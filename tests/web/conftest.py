@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-from brokeforge.jobs import queue, server_actions
+from brokeforge.actions import servers as server_actions
+from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus, JobStep, StepStatus
 from brokeforge.packages.services.provision.jobs import ProvisionInstallerJob
 from brokeforge.servers.models import Server

@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from brokeforge.packages.enums import ConnectionStatus
+from brokeforge.lib.enums import ConnectionStatus
 from brokeforge.servers.models import HostKeyEvent, Server
 
 

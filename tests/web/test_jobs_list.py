@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from brokeforge.jobs import server_actions
+from brokeforge.actions import servers as server_actions
 from brokeforge.servers.models import Server
 
 

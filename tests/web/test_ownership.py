@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from brokeforge.packages.enums import ConnectionStatus
+from brokeforge.lib.enums import ConnectionStatus
 from brokeforge.servers.models import HostKeyEvent, Server
 
 

@@ -4,7 +4,7 @@ and polls only while a job is queued or running."""
 from django.test import Client
 from django.urls import reverse
 
-from brokeforge.packages.enums import ProvisionStatus
+from brokeforge.lib.enums import ProvisionStatus
 from brokeforge.servers.models import Server, ServerPackageEvent
 
 
@@ -34,7 +34,7 @@ def test_milestone_of_the_current_package(user_client: Client, server: Server, m
     for step, label in [(1, "Preparing"), (2, "Installing packages")]:
         ServerPackageEvent.objects.create(
             server=server,
-            job=job,
+            job_id=job.pk,
             service_type="nginx",
             provision_type="install",
             milestone=label.lower(),

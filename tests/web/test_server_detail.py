@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from brokeforge.jobs import server_actions
-from brokeforge.packages.enums import ConnectionStatus, CredentialType
+from brokeforge.actions import servers as server_actions
+from brokeforge.lib.enums import ConnectionStatus, CredentialType
 from brokeforge.servers.models import HostKeyEvent, Server, ServerPackage
 
 

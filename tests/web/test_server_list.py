@@ -4,8 +4,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from brokeforge.jobs import server_actions
-from brokeforge.packages.enums import ConnectionStatus, ProvisionStatus
+from brokeforge.actions import servers as server_actions
+from brokeforge.lib.enums import ConnectionStatus, ProvisionStatus
 from brokeforge.servers.models import Server, ServerPackage
 
 

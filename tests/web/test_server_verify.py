@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from brokeforge.jobs.models import JobStatus
-from brokeforge.packages.enums import ConnectionStatus
+from brokeforge.lib.enums import ConnectionStatus
 from brokeforge.servers.models import Server
 
 

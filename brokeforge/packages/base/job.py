@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
+from brokeforge.lib.enums import ProvisionStatus
 from brokeforge.packages.base.runner import runner
-from brokeforge.packages.enums import ProvisionStatus
 from brokeforge.servers.models import Server
+from brokeforge.sites.models import Site
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,13 @@ class PackageJob:
 
     def __init__(self, server: Server, *arguments: Argument) -> None:
         self.server = server
+        self.site: Site | None = None
         self.arguments: list[Argument] = list(arguments)
+
+    @classmethod
+    def target(cls, server: Server | None, site: Site | None) -> Server | Site | None:
+        """What a queued job's first argument is, from its journal row: here, the server."""
+        return server
 
     def label(self) -> str:
         """What the journal and the UI call this job; override to say more."""
@@ -56,8 +63,24 @@ class PackageJob:
             self.server.save(update_fields=["provision_status", "updated_at"])
 
     @classmethod
-    def dispatch_sync(cls, server: Server, *arguments: Argument) -> None:
+    def dispatch_sync(cls, target: Server | Site, *arguments: Argument) -> None:
         """Run as a dependency inside the current job: same connection, same lock, same journal."""
-        job = cls(server, *arguments)
+        job = cls(target, *arguments)  # type: ignore[arg-type]  # a SitePackageJob takes a site
         with runner().section(type(job).__name__):
             job.handle()
+
+
+class SitePackageJob(PackageJob):
+    """A job that works on one site: constructed with the site, it runs on the site's server."""
+
+    def __init__(self, site: Site, *arguments: Argument) -> None:
+        super().__init__(site.server, *arguments)
+        self.site = site
+
+    @classmethod
+    def target(cls, server: Server | None, site: Site | None) -> Server | Site | None:
+        return site
+
+    def label(self) -> str:
+        assert self.site is not None
+        return f"{type(self).__name__.removesuffix('Job')} on {self.site.domain}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.packages.base.milestones import Milestones
-from brokeforge.packages.enums import CredentialType, PackageName, PackageType
 
 
 class UnknownPackageType(TypeError):

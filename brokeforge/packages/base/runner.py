@@ -9,39 +9,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from brokeforge.packages.enums import CredentialType
+from brokeforge.lib.enums import CredentialType
 
 if TYPE_CHECKING:
+    from brokeforge.lib.redact import Secrets
+    from brokeforge.packages.base.command import Command
     from brokeforge.servers.models import Server
     from brokeforge.ssh import CommandResult
 
 
 class Runner(Protocol):
     job_id: int | None
+    # Every value registered here is masked in everything the job stores or logs.
+    secrets: Secrets
 
     def section(self, name: str) -> AbstractContextManager[None]:
         """Group the steps run inside under `name` (one package, one nested job)."""
 
-    def command(
-        self,
-        server: Server,
-        credential: CredentialType,
-        command: str,
-        *,
-        secrets: frozenset[str],
-        timeout: float | None = None,
-        skippable: bool = True,
-    ) -> CommandResult:
-        """Run a shell command on the server, journalled; raise CommandFailed on non-zero exit.
+    def command(self, server: Server, command: Command, default_credential: CredentialType) -> CommandResult:
+        """Run a command on the server, journalled.
 
-        A retried job skips `skippable` commands that succeeded in the attempt it retries; a
-        command whose output the package reads is never skipped.
+        Raises CommandFailed on a non-zero exit when `command.check`; otherwise returns the result.
+        A retried job skips a command that succeeded at the same place in the attempt it retries,
+        when it is the very same command (text, options and input); never one the package reads.
         """
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
         """Run a step in the panel (database update, milestone), journalled."""
+
+    def record_result(self, result: dict[str, Any]) -> None:
+        """Keep what the job hands back (redacted) where the UI, CLI and API read it."""
 
 
 current_runner: ContextVar[Runner] = ContextVar("current_runner")

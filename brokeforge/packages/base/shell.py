@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from brokeforge.packages.base.command import Command
+
 # apt waits up to 10 minutes for another apt/dpkg (unattended-upgrades, cloud-init) to finish.
 APT_GET = (
     "DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 "
@@ -65,10 +67,12 @@ def wait_until_running(name: str, seconds: int = 20) -> str:
     return f"sh -c {shlex.quote(script)}"
 
 
-def write_file(path: str, content: str, mode: str = "0644") -> str:
-    """Write a file atomically; the content travels as a quoted string, never a heredoc to escape."""
+def write_file(path: str, content: str, mode: str = "0644") -> Command:
+    """Write a file atomically. The content travels on stdin: any size, never on a command line
+    (where `ps` shows it), never a heredoc to escape. The file is created 0600 and given its mode
+    before it takes the place of the old one, so a secret in it is never readable by others."""
     if not _MODE_RE.fullmatch(mode):
         raise ValueError(f"Invalid file mode {mode!r}")
     target = shlex.quote(path)
     tmp = shlex.quote(f"{path}.brokeforge-tmp")
-    return f"printf '%s' {shlex.quote(content)} > {tmp} && chmod {mode} {tmp} && mv -f {tmp} {target}"
+    return Command(f"umask 077 && cat > {tmp} && chmod {mode} {tmp} && mv -f {tmp} {target}", stdin=content)

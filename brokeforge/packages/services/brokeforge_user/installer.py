@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import shlex
 
+from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
-from brokeforge.packages.enums import CredentialType, PackageName, PackageType
 from brokeforge.packages.services.brokeforge_user.milestones import (
     BrokeforgeUserInstallerMilestones as M,
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shlex
 
+from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
-from brokeforge.packages.enums import CredentialType, PackageName, PackageType
 from brokeforge.packages.services.connection.milestones import ConnectionInstallerMilestones as M
 
 OS_RELEASE = '. /etc/os-release && printf \'%s\\n%s\\n%s\\n\' "$ID" "$VERSION_ID" "$PRETTY_NAME"'

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
+from brokeforge.lib.enums import PackageName, PackageType
+from brokeforge.packages.base import PackageInstaller, PackageManager, PanelStep, ServerPackage, Step
 from brokeforge.packages.base.shell import apt_install
-from brokeforge.packages.enums import PackageName, PackageType
 from brokeforge.packages.services.firewall.milestones import (
     FirewallInstallerMilestones as M,
 )
@@ -27,7 +27,7 @@ class FirewallInstaller(PackageInstaller, ServerPackage):
     def execute(self) -> None:
         # The port we are connected through: opening it before enabling never locks us out.
         ssh = FirewallRule.validated(self.server.ssh_port, "SSH")
-        self.install(self.commands(ssh))
+        self.install(self.commands(ssh), instance="")
 
     def commands(self, ssh: FirewallRule) -> list[Step]:
         return [
@@ -41,11 +41,23 @@ class FirewallInstaller(PackageInstaller, ServerPackage):
             "ufw --force enable",
             self.track(M.VERIFY),
             "ufw status | grep -qx 'Status: active'",
-            self.persist_installed(
-                PackageType.FIREWALL, PackageName.FIREWALL_UFW, "ufw", {"ssh_port": ssh.port}
-            ),
+            self.persist_installed("ufw", {"ssh_port": ssh.port}),
             self.track(M.COMPLETE),
         ]
+
+
+def read_back_rules(manager: PackageManager) -> PanelStep:
+    """A step that keeps the ufw row's copy of the active rules as the server reports them."""
+
+    def record() -> None:
+        status = parse_ufw_status(manager.query("ufw status").stdout)
+        package = manager.server.packages.get(
+            package_type=PackageType.FIREWALL, package_name=PackageName.FIREWALL_UFW, instance=""
+        )
+        package.configuration = {**package.configuration, **status}
+        package.save(update_fields=["configuration", "updated_at"])
+
+    return manager.panel("Record the firewall's active rules", record)
 
 
 class FirewallRuleInstaller(PackageInstaller, ServerPackage):
@@ -61,21 +73,14 @@ class FirewallRuleInstaller(PackageInstaller, ServerPackage):
     def execute(self, rule: FirewallRule) -> None:
         if rule.rule_type == "deny" and rule.port == self.server.ssh_port:
             raise ValueError(f"Refusing to deny port {rule.port}: the panel reaches this server through it.")
-        self.install(self.commands(rule))
+        self.install(self.commands(rule), instance=rule.key)
 
     def commands(self, rule: FirewallRule) -> list[Step]:
         return [
             self.track(RuleM.APPLY_RULE),
             rule.ufw_command(),
+            self.persist("", rule.configuration(), instance=rule.key),
             self.track(RuleM.RECORD_RULES),
-            self.panel("Record the firewall's active rules", self._record_rules),
+            read_back_rules(self),
             self.track(RuleM.COMPLETE),
         ]
-
-    def _record_rules(self) -> None:
-        status = parse_ufw_status(self.query("ufw status").stdout)
-        package = self.server.packages.get(
-            package_type=PackageType.FIREWALL, package_name=PackageName.FIREWALL_UFW
-        )
-        package.configuration = {**package.configuration, **status}
-        package.save(update_fields=["configuration", "updated_at"])

@@ -1,5 +1,6 @@
 from brokeforge.packages.base import PackageJob
 from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
+from brokeforge.packages.services.firewall.remover import FirewallRuleRemover
 from brokeforge.packages.services.firewall.rules import FirewallRule
 from brokeforge.servers.models import Server
 
@@ -12,8 +13,10 @@ class FirewallInstallerJob(PackageJob):
         FirewallInstaller(self.server).execute()
 
 
-class FirewallRuleInstallerJob(PackageJob):
+class _FirewallRuleJob(PackageJob):
     """One rule per job (the seeds' rule 4): a failed rule is retried alone."""
+
+    verb = ""
 
     def __init__(
         self, server: Server, port: int, name: str = "", rule_type: str = "allow",
@@ -23,7 +26,18 @@ class FirewallRuleInstallerJob(PackageJob):
         self.rule = FirewallRule.validated(port, name, rule_type, protocol, from_ip_address)
 
     def label(self) -> str:
-        return f"Firewall: {self.rule.rule_type} {self.rule.port}/{self.rule.protocol} on {self.server.name}"
+        return f"Firewall: {self.verb} {self.rule.key} on {self.server.name}"
+
+
+class FirewallRuleInstallerJob(_FirewallRuleJob):
+    verb = "add"
 
     def run(self) -> None:
         FirewallRuleInstaller(self.server).execute(self.rule)
+
+
+class FirewallRuleRemoverJob(_FirewallRuleJob):
+    verb = "delete"
+
+    def run(self) -> None:
+        FirewallRuleRemover(self.server).execute(self.rule)

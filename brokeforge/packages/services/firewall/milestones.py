@@ -13,3 +13,9 @@ class FirewallRuleInstallerMilestones(Milestones):
     APPLY_RULE = "apply_rule", "Applying the rule"
     RECORD_RULES = "record_rules", "Reading the active rules back"
     COMPLETE = "complete", "Rule applied"
+
+
+class FirewallRuleRemoverMilestones(Milestones):
+    REMOVE_RULE = "remove_rule", "Deleting the rule"
+    RECORD_RULES = "record_rules", "Reading the active rules back"
+    COMPLETE = "complete", "Rule deleted"

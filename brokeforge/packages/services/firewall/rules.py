@@ -45,12 +45,42 @@ class FirewallRule:
                 raise ValueError(f"{from_ip_address!r} is not an IP address or network.") from None
         return cls(valid_port(port), name, rule_type, protocol, source)
 
-    def ufw_command(self) -> str:
-        source = self.from_ip_address or "any"
-        command = (
-            f"ufw {self.rule_type} proto {self.protocol} from {shlex.quote(source)} to any port {self.port}"
+    @classmethod
+    def from_configuration(cls, configuration: dict[str, Any]) -> FirewallRule:
+        """The rule an inventory row records (see `configuration`), validated again."""
+        return cls.validated(
+            configuration["port"],
+            configuration.get("name", ""),
+            configuration.get("rule_type", "allow"),
+            configuration.get("protocol", "tcp"),
+            configuration.get("from_ip_address"),
         )
+
+    @property
+    def key(self) -> str:
+        """What tells this rule from the server's others: its inventory row's instance."""
+        return f"{self.rule_type} {self.port}/{self.protocol} from {self.from_ip_address or 'any'}"
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "port": self.port,
+            "name": self.name,
+            "rule_type": self.rule_type,
+            "protocol": self.protocol,
+            "from_ip_address": self.from_ip_address,
+        }
+
+    def _spec(self) -> str:
+        source = self.from_ip_address or "any"
+        return f"{self.rule_type} proto {self.protocol} from {shlex.quote(source)} to any port {self.port}"
+
+    def ufw_command(self) -> str:
+        command = f"ufw {self._spec()}"
         return f"{command} comment {shlex.quote(self.name)}" if self.name else command
+
+    def ufw_delete_command(self) -> str:
+        # ufw finds the rule by its spec; the comment is not part of it.
+        return f"ufw delete {self._spec()}"
 
 
 def parse_ufw_status(output: str) -> dict[str, Any]:

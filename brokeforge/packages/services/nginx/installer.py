@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from brokeforge.lib.enums import CredentialType, PackageName, PackageType, PhpVersion
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
 from brokeforge.packages.base.shell import (
@@ -10,7 +11,6 @@ from brokeforge.packages.base.shell import (
     wait_until_running,
     write_file,
 )
-from brokeforge.packages.enums import CredentialType, PackageName, PackageType, PhpVersion
 from brokeforge.packages.services.nginx.milestones import NginxInstallerMilestones as M
 
 DEFAULT_ROOT = "/var/www/default/public"
@@ -28,7 +28,7 @@ class NginxInstaller(PackageInstaller, ServerPackage):
         return M
 
     def execute(self, php_version: PhpVersion) -> None:
-        self.install(self.commands(php_version, self.server.name))
+        self.install(self.commands(php_version, self.server.name), instance="")
 
     def commands(self, php_version: PhpVersion, server_name: str) -> list[Step]:
         site = render("nginx/default-site.conf.j2", document_root=DEFAULT_ROOT, php_version=php_version.value)
@@ -51,8 +51,6 @@ class NginxInstaller(PackageInstaller, ServerPackage):
             wait_until_running("nginx"),
             "curl -fsS -o /dev/null http://127.0.0.1/",
             self.persist_installed(
-                PackageType.WEBSERVER,
-                PackageName.NGINX,
                 "nginx",
                 {
                     "default_site": DEFAULT_SITE_CONFIG,

@@ -1,5 +1,5 @@
+from brokeforge.lib.enums import PhpVersion
 from brokeforge.packages.base import PackageJob
-from brokeforge.packages.enums import PhpVersion
 from brokeforge.packages.services.nginx.installer import NginxInstaller
 from brokeforge.servers.models import Server
 

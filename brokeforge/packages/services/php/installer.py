@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from brokeforge.lib.enums import PackageName, PackageType, PhpVersion
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
 from brokeforge.packages.base.shell import apt_install, enable_and_start, wait_until_running
-from brokeforge.packages.enums import PackageName, PackageType, PhpVersion
 from brokeforge.packages.services.php.milestones import PhpInstallerMilestones as M
 
 EXTENSIONS = [
@@ -33,7 +33,7 @@ class PhpInstaller(PackageInstaller, ServerPackage):
         return M
 
     def execute(self, version: PhpVersion) -> None:
-        self.install(self.commands(version))
+        self.install(self.commands(version), instance=version.value)
 
     def commands(self, version: PhpVersion) -> list[Step]:
         fpm = fpm_service(version)
@@ -45,10 +45,9 @@ class PhpInstaller(PackageInstaller, ServerPackage):
             self.track(M.VERIFY),
             wait_until_running(fpm),
             self.persist_installed(
-                PackageType.PHP,
-                PackageName.PHP,
                 fpm,
                 {"version": version.value, "extensions": EXTENSIONS, "fpm_service": fpm},
+                instance=version.value,
             ),
             self.track(M.COMPLETE),
         ]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
-from brokeforge.packages.enums import (
+from brokeforge.lib.enums import (
     PackageName,
     PackageType,
     PhpVersion,
     ProvisionStatus,
     ProvisionStep,
 )
+from brokeforge.packages.base import Milestones, PackageInstaller, ServerPackage, Step
 from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInstallerJob
 from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
 from brokeforge.packages.services.firewall.jobs import (
@@ -38,7 +38,7 @@ class ProvisionInstaller(PackageInstaller, ServerPackage):
     def package_type(self) -> PackageType:
         return PackageType.SERVER
 
-    def milestones(self) -> type[M]:
+    def milestones(self) -> type[Milestones]:
         return M
 
     def execute(self, php_version: PhpVersion) -> None:
@@ -51,23 +51,22 @@ class ProvisionInstaller(PackageInstaller, ServerPackage):
             for port, name in [(server.ssh_port, "SSH"), *WEB_PORTS]:
                 FirewallRuleInstallerJob.dispatch_sync(server, port, name)
 
-        plan: list[tuple[ProvisionStep, M, Callable[[], None]]] = [
-            (ProvisionStep.CONNECT, M.CONNECT, lambda: ConnectionInstallerJob.dispatch_sync(server)),
-            (ProvisionStep.PREPARE_SYSTEM, M.PREPARE_SYSTEM,
-             lambda: SystemInstallerJob.dispatch_sync(server)),
-            (ProvisionStep.BROKEFORGE_USER, M.BROKEFORGE_USER,
-             lambda: BrokeforgeUserInstallerJob.dispatch_sync(server)),
-            (ProvisionStep.FIREWALL, M.FIREWALL, lambda: FirewallInstallerJob.dispatch_sync(server)),
-            (ProvisionStep.FIREWALL_RULES, M.FIREWALL_RULES, open_ports),
-            (ProvisionStep.PHP, M.PHP,
-             lambda: PhpInstallerJob.dispatch_sync(server, php_version.value)),
-            (ProvisionStep.NGINX, M.NGINX,
-             lambda: NginxInstallerJob.dispatch_sync(server, php_version.value)),
-        ]  # fmt: skip
+        actions: dict[ProvisionStep, Callable[[], None]] = {
+            ProvisionStep.CONNECT: lambda: ConnectionInstallerJob.dispatch_sync(server),
+            ProvisionStep.PREPARE_SYSTEM: lambda: SystemInstallerJob.dispatch_sync(server),
+            ProvisionStep.BROKEFORGE_USER: lambda: BrokeforgeUserInstallerJob.dispatch_sync(server),
+            ProvisionStep.FIREWALL: lambda: FirewallInstallerJob.dispatch_sync(server),
+            ProvisionStep.FIREWALL_RULES: open_ports,
+            ProvisionStep.PHP: lambda: PhpInstallerJob.dispatch_sync(server, php_version.value),
+            ProvisionStep.NGINX: lambda: NginxInstallerJob.dispatch_sync(server, php_version.value),
+        }
         steps: list[Step] = []
-        for provision_step, milestone, action in plan:
-            steps += [self.track(milestone), self._provision_step(provision_step, action)]
-        return [*steps, self.track(M.COMPLETE)]
+        for provision_step in ProvisionStep:
+            steps += [
+                self.track(M[provision_step.name]),
+                self._provision_step(provision_step, actions[provision_step]),
+            ]
+        return [*steps, self.track(M["COMPLETE"])]
 
     def _provision_step(self, step: ProvisionStep, action: Callable[[], None]) -> Step:
         def run() -> None:

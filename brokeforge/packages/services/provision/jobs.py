@@ -1,5 +1,5 @@
+from brokeforge.lib.enums import PhpVersion
 from brokeforge.packages.base import PackageJob
-from brokeforge.packages.enums import PhpVersion
 from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.servers.models import Server
 

@@ -1,12 +1,12 @@
+from brokeforge.lib.enums import ProvisionStep
 from brokeforge.packages.base import Milestones
 
-
-class ProvisionInstallerMilestones(Milestones):
-    CONNECT = "connect", "Connecting to the server"
-    PREPARE_SYSTEM = "prepare_system", "Preparing the system"
-    BROKEFORGE_USER = "brokeforge_user", "Setting up the brokeforge user"
-    FIREWALL = "firewall", "Installing the firewall"
-    FIREWALL_RULES = "firewall_rules", "Opening SSH, HTTP and HTTPS"
-    PHP = "php", "Installing PHP"
-    NGINX = "nginx", "Installing Nginx"
-    COMPLETE = "complete", "Server provisioned"
+# The provisioning steps are defined once, as ProvisionStep (the server's record of each step's
+# status uses them); the milestones are those steps, in order, and a last one when all are done.
+ProvisionInstallerMilestones: type[Milestones] = Milestones(  # type: ignore[call-overload]
+    "ProvisionInstallerMilestones",
+    [
+        *[(step.name, (step.name.lower(), step.label)) for step in ProvisionStep],
+        ("COMPLETE", ("complete", "Server provisioned")),
+    ],
+)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shlex
 
+from brokeforge.lib.enums import PackageName, PackageType
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
 from brokeforge.packages.base.shell import APT_GET, apt_install
-from brokeforge.packages.enums import PackageName, PackageType
 from brokeforge.packages.services.system.milestones import SystemInstallerMilestones as M
 
 BASE_PACKAGES = ["ca-certificates", "curl", "gnupg", "git", "unzip", "sudo", "cron"]

@@ -1,7 +1,5 @@
-"""What a user can do to a server, shared by the web panel, the API and the CLI.
-
-Each action validates its input first and changes nothing when the input is bad.
-"""
+"""What a user can do to a server: add it, authorise the panel on it, provision it, accept a
+changed host key, delete it."""
 
 from __future__ import annotations
 
@@ -10,10 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from brokeforge.actions import ActionError
 from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.lib import validators
-from brokeforge.packages.enums import (
+from brokeforge.lib.enums import (
     ConnectionStatus,
     CredentialType,
     PhpVersion,
@@ -25,10 +24,6 @@ from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInst
 from brokeforge.packages.services.provision.jobs import ProvisionInstallerJob
 from brokeforge.servers.models import HostKeyEvent, Server, ServerCredential
 from brokeforge.ssh import generate_keypair
-
-
-class ActionError(ValueError):
-    """Bad input or a state that forbids the action; the message is for the user."""
 
 
 def add_server(
@@ -96,13 +91,6 @@ def provision(server: Server, user: Any = None) -> Job:
     server.provision_status = ProvisionStatus.PENDING
     server.save(update_fields=["provision", "provision_status"])
     return queue.dispatch(ProvisionInstallerJob, server, server.php_version, started_by=user)
-
-
-def retry(job: Job, user: Any = None) -> Job:
-    try:
-        return queue.retry(job, started_by=user)
-    except ValueError as exc:
-        raise ActionError(str(exc)) from None
 
 
 def accept_host_key(server: Server, user: Any) -> None:

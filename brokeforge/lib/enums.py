@@ -1,4 +1,8 @@
-"""The package system's enums (the seeds' names). A leaf module: it imports nothing of ours."""
+"""The enums the models and the package system share (the seeds' names).
+
+They live below the models (lib/), so models, packages and everything above can use them; a leaf
+module: it imports nothing of ours.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ class PackageName(models.TextChoices):
     FIREWALL_RULE = "firewall_rule", "Firewall rule"
     PHP = "php", "PHP"
     NGINX = "nginx", "Nginx"
+    SITE_COMMAND = "site_command", "Site command"
 
 
 class PackageType(models.TextChoices):
@@ -34,14 +39,11 @@ class PackageType(models.TextChoices):
     SITE = "site", "Site"
 
 
-class PackageVersion(models.TextChoices):
-    VERSION1 = "1", "1"
-
-
 class PhpVersion(models.TextChoices):
-    """PHP versions we install. Debian 12 ships 8.2; others need a third-party archive."""
+    """PHP versions we install from the OS archive: Debian 12 ships 8.2, Debian 13 ships 8.4."""
 
     PHP82 = "8.2", "PHP 8.2"
+    PHP84 = "8.4", "PHP 8.4"
 
     @classmethod
     def parse(cls, value: str) -> PhpVersion:
@@ -50,6 +52,25 @@ class PhpVersion(models.TextChoices):
         except ValueError:
             allowed = ", ".join(cls.values)
             raise ValueError(f"Unsupported PHP version {value!r}; choose one of: {allowed}.") from None
+
+
+class PackageStatus(models.TextChoices):
+    """Where one inventory row stands; it moves while the job that installs or removes it runs."""
+
+    INSTALLING = "installing", "Installing"
+    INSTALLED = "installed", "Installed"
+    FAILED = "failed", "Failed"
+    REMOVING = "removing", "Removing"
+    # Site packages keep their row once removed (installed_at / uninstalled_at are their history).
+    UNINSTALLED = "uninstalled", "Uninstalled"
+
+
+class SiteStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    INSTALLING = "installing", "Installing"
+    ACTIVE = "active", "Active"
+    FAILED = "failed", "Failed"
+    REMOVING = "removing", "Removing"
 
 
 class ProvisionStatus(models.TextChoices):

@@ -1,0 +1,89 @@
+"""Every service the panel can put on a server or a site, declared once.
+
+Actions, the web UI and the CLI find a service's installer, remover, jobs and label here by its
+name (a PackageName); adding a service is adding its folder and one entry below
+(see packages/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brokeforge.lib.enums import PackageName
+from brokeforge.packages.base import PackageInstaller, PackageJob, PackageRemover
+from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUserInstaller
+from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInstallerJob
+from brokeforge.packages.services.connection.installer import ConnectionInstaller
+from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
+from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
+from brokeforge.packages.services.firewall.jobs import (
+    FirewallInstallerJob,
+    FirewallRuleInstallerJob,
+    FirewallRuleRemoverJob,
+)
+from brokeforge.packages.services.firewall.remover import FirewallRuleRemover
+from brokeforge.packages.services.nginx.installer import NginxInstaller
+from brokeforge.packages.services.nginx.jobs import NginxInstallerJob
+from brokeforge.packages.services.php.installer import PhpInstaller
+from brokeforge.packages.services.php.jobs import PhpInstallerJob
+from brokeforge.packages.services.provision.installer import ProvisionInstaller
+from brokeforge.packages.services.provision.jobs import ProvisionInstallerJob
+from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
+from brokeforge.packages.services.sites.command.jobs import SiteCommandInstallerJob
+from brokeforge.packages.services.system.installer import SystemInstaller
+from brokeforge.packages.services.system.jobs import SystemInstallerJob
+
+
+@dataclass(frozen=True)
+class Service:
+    name: PackageName
+    installer: type[PackageInstaller]
+    installer_job: type[PackageJob]
+    remover: type[PackageRemover] | None = None
+    remover_job: type[PackageJob] | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.name.label)
+
+    @property
+    def removable(self) -> bool:
+        return self.remover_job is not None
+
+
+SERVICES: dict[PackageName, Service] = {
+    service.name: service
+    for service in [
+        Service(PackageName.PROVISION, ProvisionInstaller, ProvisionInstallerJob),
+        Service(PackageName.CONNECTION, ConnectionInstaller, ConnectionInstallerJob),
+        Service(PackageName.SYSTEM, SystemInstaller, SystemInstallerJob),
+        Service(PackageName.BROKEFORGE_USER, BrokeforgeUserInstaller, BrokeforgeUserInstallerJob),
+        Service(PackageName.FIREWALL_UFW, FirewallInstaller, FirewallInstallerJob),
+        Service(
+            PackageName.FIREWALL_RULE,
+            FirewallRuleInstaller,
+            FirewallRuleInstallerJob,
+            FirewallRuleRemover,
+            FirewallRuleRemoverJob,
+        ),
+        Service(PackageName.PHP, PhpInstaller, PhpInstallerJob),
+        Service(PackageName.NGINX, NginxInstaller, NginxInstallerJob),
+        Service(PackageName.SITE_COMMAND, SiteCommandInstaller, SiteCommandInstallerJob),
+    ]
+}
+
+
+def service(name: str | PackageName) -> Service:
+    """The service called `name`; a clear error for a name no service has."""
+    try:
+        return SERVICES[PackageName(name)]
+    except ValueError:
+        raise LookupError(f"There is no service called {name!r}.") from None
+
+
+def label(name: str) -> str:
+    """A package name as people read it; a name no service has (an old row) is shown as it is."""
+    try:
+        return service(name).label
+    except LookupError:
+        return name
