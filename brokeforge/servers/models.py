@@ -115,22 +115,31 @@ class ServerCredential(models.Model):
         return CredentialType(self.credential_type).user
 
 
-class ServerPackage(models.Model):
-    """The seeds' `server_packages`: what is installed on a server, written from what it reports.
+class InventoryRow(models.Model):
+    """What every inventory row holds: which one of its kind, its configuration, where it stands.
 
-    A server can hold several rows of one kind, told apart by `instance` (PHP "8.2" beside "8.4",
-    one row per firewall rule), so a remover deletes exactly the row of what it removed.
+    Abstract: servers keep ServerPackage rows, sites ServerSitePackage rows. A server or site can
+    hold several rows of one kind, told apart by `instance` (PHP "8.2" beside "8.4", one row per
+    firewall rule), so a remover deletes exactly the row of what it removed.
     """
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="packages")
-    package_type = models.CharField(max_length=30)
-    package_name = models.CharField(max_length=60)
     instance = models.CharField(max_length=200, blank=True, default="")
-    package_version = models.CharField(max_length=60, blank=True)
     configuration = models.JSONField(default=dict)
     status = models.CharField(max_length=20, choices=PackageStatus.choices, default=PackageStatus.INSTALLING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ServerPackage(InventoryRow):
+    """The seeds' `server_packages`: what is installed on a server, written from what it reports."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="packages")
+    package_type = models.CharField(max_length=30)
+    package_name = models.CharField(max_length=60)
+    package_version = models.CharField(max_length=60, blank=True)
 
     class Meta:
         ordering = ["package_type", "package_name", "instance"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from brokeforge.lib.enums import PackageStatus, SiteStatus
-from brokeforge.servers.models import PackageEvent, Server
+from brokeforge.lib.enums import SiteStatus
+from brokeforge.servers.models import InventoryRow, PackageEvent, Server
 
 
 class Site(models.Model):
@@ -38,7 +38,7 @@ class Site(models.Model):
         return f"{self.home}/{self.domain}"
 
 
-class ServerSitePackage(models.Model):
+class ServerSitePackage(InventoryRow):
     """The seeds' `server_site_packages`: what a site package put on a site, and when.
 
     Rows are kept when a package is removed (status uninstalled, `uninstalled_at` set): a site's
@@ -49,13 +49,8 @@ class ServerSitePackage(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="packages")
     service_name = models.CharField(max_length=60)
     service_type = models.CharField(max_length=30)
-    instance = models.CharField(max_length=200, blank=True, default="")
-    configuration = models.JSONField(default=dict)
-    status = models.CharField(max_length=20, choices=PackageStatus.choices, default=PackageStatus.INSTALLING)
     installed_at = models.DateTimeField(null=True, blank=True)
     uninstalled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["service_type", "service_name", "instance"]
