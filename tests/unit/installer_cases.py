@@ -28,7 +28,7 @@ Case = tuple[type[PackageManager], tuple[Any, ...]]
 
 CASES: dict[str, dict[str, Case]] = {
     "connection": {"default": (ConnectionInstaller, ())},
-    "system": {"default": (SystemInstaller, ())},
+    "system": {"default": (SystemInstaller, ([],)), "with the stack": (SystemInstaller, (["ufw", "nginx"],))},
     "brokeforge_user": {"two keys": (BrokeforgeUserInstaller, (ROOT_KEY, USER_KEY))},
     "firewall": {
         "ssh on 22": (FirewallInstaller, (FirewallRule.validated(22, "SSH"),)),

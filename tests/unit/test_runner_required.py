@@ -16,7 +16,7 @@ def test_install_outside_a_job_raises() -> None:
 
 def test_execute_outside_a_job_raises() -> None:
     with pytest.raises(RuntimeError, match=DISPATCH):
-        SystemInstaller(Server(name="web-1")).execute()
+        SystemInstaller(Server(name="web-1")).execute([])
 
 
 def test_a_milestone_step_outside_a_job_raises() -> None:

@@ -13,6 +13,8 @@ from brokeforge.packages.services.firewall.milestones import (
 )
 from brokeforge.packages.services.firewall.rules import FirewallRule, parse_ufw_status
 
+UFW_PACKAGES = ["ufw"]
+
 
 class FirewallInstaller(PackageInstaller, ServerPackage):
     def package_name(self) -> PackageName:
@@ -32,7 +34,7 @@ class FirewallInstaller(PackageInstaller, ServerPackage):
     def commands(self, ssh: FirewallRule) -> list[Step]:
         return [
             self.track(M.INSTALL_UFW),
-            apt_install(["ufw"]),
+            apt_install(UFW_PACKAGES),
             self.track(M.ALLOW_SSH),
             ssh.ufw_command(),
             self.track(M.ENABLE_FIREWALL),

@@ -17,6 +17,9 @@ DEFAULT_ROOT = "/var/www/default/public"
 DEFAULT_SITE_CONFIG = "/etc/nginx/sites-available/default"
 
 
+NGINX_PACKAGES = ["nginx"]
+
+
 class NginxInstaller(PackageInstaller, ServerPackage):
     def package_name(self) -> PackageName:
         return PackageName.NGINX
@@ -36,7 +39,7 @@ class NginxInstaller(PackageInstaller, ServerPackage):
         owner = CredentialType.BROKEFORGE.user
         return [
             self.track(M.INSTALL_SOFTWARE),
-            apt_install(["nginx"]),
+            apt_install(NGINX_PACKAGES),
             self.track(M.CONFIGURE_DEFAULT_SITE),
             f"mkdir -p {DEFAULT_ROOT}",
             write_file(f"{DEFAULT_ROOT}/index.html", page),

@@ -19,11 +19,14 @@ from brokeforge.lib.enums import (
 from brokeforge.packages.base import Milestones, PackageInstaller, ServerPackage, Step
 from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInstallerJob
 from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
+from brokeforge.packages.services.firewall.installer import UFW_PACKAGES
 from brokeforge.packages.services.firewall.jobs import (
     FirewallInstallerJob,
     FirewallRuleInstallerJob,
 )
+from brokeforge.packages.services.nginx.installer import NGINX_PACKAGES
 from brokeforge.packages.services.nginx.jobs import NginxInstallerJob
+from brokeforge.packages.services.php.installer import php_packages
 from brokeforge.packages.services.php.jobs import PhpInstallerJob
 from brokeforge.packages.services.provision.milestones import ProvisionInstallerMilestones as M
 from brokeforge.packages.services.system.jobs import SystemInstallerJob
@@ -46,6 +49,9 @@ class ProvisionInstaller(PackageInstaller, ServerPackage):
 
     def commands(self, php_version: PhpVersion) -> list[Step]:
         server = self.server
+        # Every package the steps below install goes in with the system's, in one apt run; each
+        # service's own install then finds it there and skips apt (see shell.apt_install).
+        stack = [*UFW_PACKAGES, *php_packages(php_version), *NGINX_PACKAGES]
 
         def open_ports() -> None:
             for port, name in [(server.ssh_port, "SSH"), *WEB_PORTS]:
@@ -53,7 +59,7 @@ class ProvisionInstaller(PackageInstaller, ServerPackage):
 
         actions: dict[ProvisionStep, Callable[[], None]] = {
             ProvisionStep.CONNECT: lambda: ConnectionInstallerJob.dispatch_sync(server),
-            ProvisionStep.PREPARE_SYSTEM: lambda: SystemInstallerJob.dispatch_sync(server),
+            ProvisionStep.PREPARE_SYSTEM: lambda: SystemInstallerJob.dispatch_sync(server, *stack),
             ProvisionStep.BROKEFORGE_USER: lambda: BrokeforgeUserInstallerJob.dispatch_sync(server),
             ProvisionStep.FIREWALL: lambda: FirewallInstallerJob.dispatch_sync(server),
             ProvisionStep.FIREWALL_RULES: open_ports,

@@ -26,10 +26,12 @@ class SystemInstaller(PackageInstaller, ServerPackage):
     def milestones(self) -> type[M]:
         return M
 
-    def execute(self) -> None:
-        self.install(self.commands())
+    def execute(self, stack: list[str]) -> None:
+        self.install(self.commands(stack))
 
-    def commands(self) -> list[Step]:
+    def commands(self, stack: list[str]) -> list[Step]:
+        """`stack`: the packages the next provisioning steps install, fetched here in the same
+        apt run as the base tools: one dpkg transaction instead of one per service."""
         wait = render("system/wait-for-apt.sh.j2", seconds=APT_WAIT_SECONDS)
         swap = render("system/swap.sh.j2", size_mb=SWAP_MB, swappiness=SWAPPINESS)
         return [
@@ -38,7 +40,7 @@ class SystemInstaller(PackageInstaller, ServerPackage):
             self.track(M.UPDATE_PACKAGES),
             f"{APT_GET} update",
             self.track(M.INSTALL_BASE_PACKAGES),
-            apt_install(BASE_PACKAGES),
+            apt_install([*BASE_PACKAGES, *stack]),
             self.track(M.CONFIGURE_SWAP),
             f"sh -c {shlex.quote(swap)}",
             self.track(M.COMPLETE),
