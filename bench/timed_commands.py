@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from brokeforge.packages.base import Milestones, PackageInstaller, PackageJob, ServerPackage, Step
 from brokeforge.lib.enums import PackageName, PackageType
+from brokeforge.packages.base import Milestones, PackageInstaller, PackageJob, ServerPackage, Step
 from brokeforge.servers.models import Server
 
 timings: dict[str, float] = {}

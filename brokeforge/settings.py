@@ -73,6 +73,8 @@ TEMPLATES = [
 def _database(url: str | None) -> dict[str, Any]:
     if not url or url.startswith("sqlite:///"):
         name = Path(url.removeprefix("sqlite://")) if url else HOME / "brokeforge.sqlite3"
+        if name.parent.is_dir():
+            home.private_file(name)  # the database holds every encrypted secret: owner-only
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
@@ -145,6 +147,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"asyncssh": {"level": "WARNING"}},
 }
+
+# Loopback, link-local and cloud metadata addresses are refused as server addresses unless allowed.
+ALLOW_LOCAL_ADDRESSES = os.environ.get("BROKEFORGE_ALLOW_LOCAL_ADDRESSES") == "1"
 
 # How long to wait for a TCP connection and SSH handshake, and for any one command.
 SSH_CONNECT_TIMEOUT = float(os.environ.get("BROKEFORGE_SSH_CONNECT_TIMEOUT", "10"))

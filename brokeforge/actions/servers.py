@@ -55,8 +55,8 @@ def add_server(
 
 def server_connect_command(server: Server) -> str:
     return connect_command(
-        server.credential(CredentialType.ROOT).public_key,
-        server.credential(CredentialType.BROKEFORGE).public_key,
+        server.public_key(CredentialType.ROOT),
+        server.public_key(CredentialType.BROKEFORGE),
     )
 
 

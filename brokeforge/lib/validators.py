@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from django.conf import settings
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$")
 
 
@@ -22,8 +24,20 @@ def server_name(value: str) -> str:
     return value
 
 
+PORT_RE = re.compile(r"^[0-9]{1,5}$")
+
+
 def public_ip(value: str) -> str:
+    """The canonical form of a server's address (what is stored and connected to), or ValueError.
+
+    Private ranges are allowed (VPCs, home labs). The panel host's own loopback, link-local and
+    cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused unless
+    BROKEFORGE_ALLOW_LOCAL_ADDRESSES is set: a panel that connects where a user says must not be
+    pointed at itself or at its cloud's metadata service.
+    """
     value = value.strip()
+    if "%" in value:
+        raise ValueError(f"{value!r}: IPv6 zone IDs (%interface) are not accepted; give a routable address.")
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -31,16 +45,23 @@ def public_ip(value: str) -> str:
     # ::ffff:127.0.0.1 is 127.0.0.1 (the model stores it unpacked): judge the IPv4 address.
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    if address.is_unspecified or address.is_multicast or address.is_loopback:
-        raise ValueError(f"{value} cannot be a server address (unspecified, multicast or loopback).")
+    if address.is_unspecified or address.is_multicast:
+        raise ValueError(f"{value} cannot be a server address (unspecified or multicast).")
+    if (address.is_loopback or address.is_link_local) and not settings.ALLOW_LOCAL_ADDRESSES:
+        raise ValueError(
+            f"{value} cannot be a server address (loopback, link-local or cloud metadata); "
+            "set BROKEFORGE_ALLOW_LOCAL_ADDRESSES=1 to allow it."
+        )
     return str(address)
 
 
 def port(value: int | str, what: str = "Port") -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}.") from None
+    """A port as plain decimal digits: not "+22", "0x16", "2_2" or other digits int() would take."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{what} must be a number, got {value!r}.")
+    if isinstance(value, str) and not PORT_RE.fullmatch(value.strip()):
+        raise ValueError(f"{what} must be a number, got {value!r}.")
+    number = int(value)
     if not 1 <= number <= 65535:
         raise ValueError(f"{what} must be between 1 and 65535, got {number}.")
     return number

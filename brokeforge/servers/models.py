@@ -63,7 +63,13 @@ class Server(models.Model):
         return f"{self.name} ({self.public_ip})"
 
     def credential(self, credential_type: CredentialType) -> ServerCredential:
+        """The whole keypair, private key decrypted: only for connecting."""
         return self.credentials.get(credential_type=credential_type)
+
+    def public_key(self, credential_type: CredentialType) -> str:
+        """The public key alone: the private key is neither loaded nor decrypted."""
+        keys = self.credentials.filter(credential_type=credential_type).values_list("public_key", flat=True)
+        return keys.get()
 
     def set_provision_step(self, step: ProvisionStep, status: ProvisionStatus) -> None:
         self.provision = {**self.provision, str(step.value): status.value}

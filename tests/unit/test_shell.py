@@ -25,7 +25,8 @@ SYSTEMD_CHECK = "[ -d /run/systemd/system ]"
 def test_apt_install() -> None:
     assert apt_install(["nginx", "php8.2-fpm", "libstdc++6"]) == (
         "if [ \"$(dpkg-query -W -f='${Status}\\n' nginx php8.2-fpm libstdc++6 2>/dev/null "
-        "| grep -c '^install ok installed$')\" = 3 ]; then echo Already installed: nginx php8.2-fpm libstdc++6; "
+        "| grep -c '^install ok installed$')\" = 3 ]; "
+        "then echo Already installed: nginx php8.2-fpm libstdc++6; "
         "else DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 "
         "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "
         "install --no-install-recommends nginx php8.2-fpm libstdc++6; fi"

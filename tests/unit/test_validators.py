@@ -50,6 +50,34 @@ def test_public_ip_rejects_loopback_unspecified_and_multicast(value: str) -> Non
         validators.public_ip(value)
 
 
+@pytest.mark.parametrize(
+    "value", ["169.254.169.254", "169.254.0.1", "fe80::1", "FE80::a:b", "::ffff:169.254.169.254"]
+)
+def test_public_ip_rejects_link_local_and_metadata_addresses(value: str) -> None:
+    with pytest.raises(ValueError, match=r"link-local or cloud metadata.*BROKEFORGE_ALLOW_LOCAL_ADDRESSES"):
+        validators.public_ip(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "clean"), [("169.254.10.2", "169.254.10.2"), ("127.0.0.1", "127.0.0.1"), ("FE80::1", "fe80::1")]
+)
+def test_a_setting_allows_local_addresses(settings: object, value: str, clean: str) -> None:
+    settings.ALLOW_LOCAL_ADDRESSES = True  # type: ignore[attr-defined]
+    assert validators.public_ip(value) == clean
+
+
+@pytest.mark.parametrize("value", ["10.0.0.5", "192.168.1.20", "172.16.0.1", "fd00::5", "100.64.0.1"])
+def test_private_ranges_stay_allowed(value: str) -> None:
+    assert validators.public_ip(value) == value
+
+
+@pytest.mark.parametrize("value", ["fe80::1%eth0", "2001:db8::1%1", "fe80::1%25eth0"])
+def test_ipv6_zone_ids_are_refused(value: str, settings: object) -> None:
+    settings.ALLOW_LOCAL_ADDRESSES = True  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="zone IDs"):
+        validators.public_ip(value)
+
+
 @pytest.mark.parametrize(("value", "port"), [(22, 22), ("2222", 2222), (" 80 ", 80), (1, 1), (65535, 65535)])
 def test_ssh_port_accepts(value: int | str, port: int) -> None:
     assert validators.ssh_port(value) == port
@@ -65,6 +93,13 @@ def test_ssh_port_accepts(value: int | str, port: int) -> None:
         ("22.5", "SSH port must be a number, got '22.5'."),
         ("", "SSH port must be a number, got ''."),
         (None, "SSH port must be a number, got None."),
+        ("+22", "SSH port must be a number, got '+22'."),
+        ("2_2", "SSH port must be a number, got '2_2'."),
+        ("0x16", "SSH port must be a number, got '0x16'."),
+        ("\u0662\u0662", "SSH port must be a number, got '\u0662\u0662'."),
+        ("22\n22", "SSH port must be a number, got '22\\n22'."),
+        (True, "SSH port must be a number, got True."),
+        (22.0, "SSH port must be a number, got 22.0."),
     ],
 )
 def test_ssh_port_rejects(value: object, message: str) -> None:

@@ -58,7 +58,7 @@ def server_detail(request: HttpRequest, server_id: int) -> HttpResponse:
     context = {
         **_live_context(server),
         "connect_command": server_actions.server_connect_command(server),
-        "credentials": [(c.label, server.credential(c).public_key) for c in CredentialType],
+        "credentials": [(c.label, server.public_key(c)) for c in CredentialType],
     }
     return render(request, "web/servers/detail.html", context)
 

@@ -43,8 +43,8 @@ class BrokeforgeUserInstaller(PackageInstaller, ServerPackage):
         return M
 
     def execute(self) -> None:
-        root = self.server.credential(CredentialType.ROOT).public_key
-        user = self.server.credential(CredentialType.BROKEFORGE).public_key
+        root = self.server.public_key(CredentialType.ROOT)
+        user = self.server.public_key(CredentialType.BROKEFORGE)
         self.install(self.commands(root, user))
 
     def commands(self, root_public_key: str, brokeforge_public_key: str) -> list[Step]:
