@@ -28,7 +28,7 @@ def ensure_first_admin() -> str | None:
     if generated:
         announce_generated(username, password)
     else:
-        output.console().print(f"Created the first admin user {username!r}.", markup=False)
+        output.console().print(f"Created the first admin user {username!r}.")
     return username
 
 
@@ -59,6 +59,13 @@ def announce_generated(username: str, password: str) -> None:
     # Straight to the console, never through logging, so the password reaches no log file;
     # it is shown this once and stored only as a hash.
     output.console().print(
-        "\n[bold yellow]First admin account created. Note the password now: it is not shown again.[/]\n"
-        f"  username: [bold]{username}[/bold]\n  password: [bold]{password}[/bold]\n"
+        output.text(
+            "\n",
+            ("First admin account created. Note the password now: it is not shown again.", "bold yellow"),
+            "\n  username: ",
+            (username, "bold"),
+            "\n  password: ",
+            (password, "bold"),
+            "\n",
+        )
     )

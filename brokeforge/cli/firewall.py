@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import firewall as firewall_actions
@@ -40,9 +39,9 @@ def list_rules(server_id: int, as_json: bool) -> None:
     for rule in rules:
         table.add_row(
             str(rule.pk),
-            Text(rule.instance),
-            Text(rule.configuration.get("name", "")),
-            output.status(rule.status),
+            rule.instance,
+            rule.configuration.get("name", ""),
+            output.status_text(rule.status),
         )
     output.console().print(table)
 

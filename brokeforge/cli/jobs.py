@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import jobs as job_actions
@@ -70,7 +69,7 @@ def report_job(job: Job, wait: bool, as_json: bool) -> None:
     if as_json:
         output.print_json(job_dict(job))
     elif not wait:
-        output.console().print(Text.assemble(f"Queued job #{job.pk} ", job.label, "."))
+        output.console().print(output.text(f"Queued job #{job.pk} ", job.label, "."))
     if wait and job.status != JobStatus.SUCCEEDED:
         sys.exit(1)
 
@@ -113,9 +112,9 @@ def list_jobs(
     for job in rows:
         table.add_row(
             str(job.pk),
-            Text(job.label),
-            Text(" / ".join(filter(None, [job.server_name, job.site_domain]))),
-            output.status(job.status),
+            job.label,
+            " / ".join(filter(None, [job.server_name, job.site_domain])),
+            output.status_text(job.status),
             str(job.attempt),
             output.when(job.created_at),
             output.seconds(job.duration_seconds),
@@ -137,14 +136,18 @@ def show_job(job_id: int, with_output: bool, as_json: bool) -> None:
         return
     out = output.console()
     out.print(
-        f"[bold]Job #{job.pk}[/bold] {job.label} on {job.server_name or '-'}: {output.status(job.status)}"
+        output.text(
+            (f"Job #{job.pk}", "bold"),
+            f" {job.label} on {job.server_name or '-'}: ",
+            output.status_text(job.status),
+        )
     )
     timing = f"started {output.when(job.started_at)}, took {output.seconds(job.duration_seconds)}"
     out.print(f"attempt {job.attempt}, {timing}")
     if job.waiting_for:
         out.print(f"waiting: {job.waiting_for}")
     if job.error:
-        out.print(Text.assemble(("error: ", "red"), job.error))
+        out.print(output.text(("error: ", "red"), job.error))
     for step in steps:
         print_step(step, with_output)
     if job.result:
@@ -154,24 +157,30 @@ def show_job(job_id: int, with_output: bool, as_json: bool) -> None:
 def print_result(result: dict[str, Any]) -> None:
     """A site command's result: what it printed, as plain text (it comes from the server)."""
     out = output.console()
-    out.print(f"result: exit {result.get('exit_code')} in {result.get('duration_ms')} ms", markup=False)
+    out.print(f"result: exit {result.get('exit_code')} in {result.get('duration_ms')} ms")
     for key in ("output", "error_output"):
         if result.get(key):
-            out.print(f"--- {key.replace('_', ' ')}", markup=False)
-            out.print(str(result[key]).rstrip("\n"), markup=False)
+            out.print(f"--- {key.replace('_', ' ')}")
+            out.print(str(result[key]).rstrip("\n"))
 
 
 def print_step(step: JobStep, with_output: bool = False) -> None:
     out = output.console()
     exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
     duration = "" if step.duration_ms is None else f" {step.duration_ms / 1000:.1f}s"
-    out.print(f"{step.seq:>3} {output.status(step.status)}{exit_code}{duration}  [dim]{step.section}[/dim]")
-    # Commands are printed without markup: they are user data and may hold square brackets.
-    out.print(f"      {step.description}", markup=False)
+    out.print(
+        output.text(
+            f"{step.seq:>3} ",
+            output.status_text(step.status),
+            f"{exit_code}{duration}  ",
+            (step.section, "dim"),
+        )
+    )
+    out.print(f"      {step.description}")
     if with_output and step.output:
         if step.output_truncated:
-            out.print(f"      [dim](last {len(step.output)} of {step.output_bytes} bytes)[/dim]")
-        out.print(step.output.rstrip("\n"), markup=False)
+            out.print(output.text((f"      (last {len(step.output)} of {step.output_bytes} bytes)", "dim")))
+        out.print(step.output.rstrip("\n"))
 
 
 @jobs.command("retry")

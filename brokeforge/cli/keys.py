@@ -104,5 +104,5 @@ def rotate_keys() -> None:
     out = output.console()
     out.print(f"Re-encrypted {sum(counts.values())} secrets under a new key.")
     for name, count in counts.items():
-        out.print(f"  {name}: {count}", markup=False, soft_wrap=True)
-    out.print(f"Removed {len(old_keys)} old key(s) from {home.encryption_keys_path()}.", markup=False)
+        out.print(f"  {name}: {count}", soft_wrap=True)
+    out.print(f"Removed {len(old_keys)} old key(s) from {home.encryption_keys_path()}.")

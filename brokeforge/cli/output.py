@@ -1,14 +1,25 @@
-"""Printing for the CLI: rich tables for people, plain JSON (and nothing else) for scripts."""
+"""Printing for the CLI: rich tables for people, plain JSON (and nothing else) for scripts.
+
+Much of what the CLI prints comes from servers (OS names, errors, command output) or from users
+(server names, commands): none of it may act on the terminal. The console therefore reads no
+markup and no emoji codes (`[/bold]` and `:x:` print as they are), and every string it renders
+has its control characters (escape sequences, carriage returns, bidi overrides) shown as escapes.
+Our own colours are styles on `Text` pieces (`text()`, `status_text()`), never markup.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.text import Text
+from rich.text import Text, TextType
+
+# C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides that reorder text.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 STATUS_STYLES = {
     "succeeded": "green",
@@ -24,13 +35,41 @@ STATUS_STYLES = {
 }
 
 
+def printable(value: object) -> str:
+    """`value` as text that cannot act on a terminal: each control character shown as an escape."""
+    return _UNPRINTABLE.sub(lambda m: repr(m[0])[1:-1], str(value))
+
+
+class SafeConsole(Console):
+    """A console for text we did not write: no markup, no emoji codes, no control characters."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(highlight=False, markup=False, emoji=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(printable(text), **options)
+
+
 def console() -> Console:
     # Made per call so it writes to whatever sys.stdout is now (click's test runner swaps it).
-    return Console(highlight=False)
+    return SafeConsole()
 
 
 def error_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return SafeConsole(stderr=True)
+
+
+def text(*parts: str | tuple[str, str] | Text) -> Text:
+    """Text from plain pieces and (piece, style) pairs, every piece made printable."""
+    pieces: list[TextType | tuple[str, str]] = []
+    for part in parts:
+        if isinstance(part, tuple):
+            pieces.append((printable(part[0]), part[1]))
+        elif isinstance(part, Text):
+            pieces.append(part)
+        else:
+            pieces.append(printable(part))
+    return Text.assemble(*pieces)
 
 
 def print_json(data: Any) -> None:
@@ -43,15 +82,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def status(value: str) -> str:
-    """A status word coloured for rich markup."""
-    style = STATUS_STYLES.get(value, "white")
-    return f"[{style}]{value}[/{style}]"
-
-
 def status_text(value: str) -> Text:
     """A status word coloured, as plain text that can sit next to user data."""
-    return Text(value, style=STATUS_STYLES.get(value, "white"))
+    return Text(printable(value), style=STATUS_STYLES.get(value, "white"))
 
 
 def when(value: datetime | None) -> str:

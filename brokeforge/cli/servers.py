@@ -116,9 +116,11 @@ def add(name: str, public_ip: str, port: str, php: str, owner: str | None, as_js
         output.print_json({**server_dict(server), "connect_command": command})
         return
     out = output.console()
-    out.print(f"Added server [bold]#{server.pk}[/bold] {server.name} ({server.public_ip}).")
+    out.print(
+        output.text("Added server ", (f"#{server.pk}", "bold"), f" {server.name} ({server.public_ip}).")
+    )
     out.print(f"Run this on the server as root, then `brokeforge servers verify {server.pk}`:")
-    out.print(command, markup=False, soft_wrap=True)
+    out.print(command, soft_wrap=True)
 
 
 @servers.command("list")
@@ -137,8 +139,8 @@ def list_servers(as_json: bool) -> None:
             server.name,
             f"{server.public_ip}:{server.ssh_port}",
             server.owner.get_username(),
-            output.status(server.connection_status),
-            f"{output.status(server.provision_status)} {server.provision_progress()}%",
+            output.status_text(server.connection_status),
+            output.text(output.status_text(server.provision_status), f" {server.provision_progress()}%"),
             f"{server.os_name} {server.os_version}".strip() or "-",
         )
     output.console().print(table)
@@ -159,22 +161,44 @@ def show(server_id: int, as_json: bool) -> None:
 
 def print_details(details: dict[str, Any]) -> None:
     out = output.console()
-    out.print(f"[bold]#{details['id']} {details['name']}[/bold] {details['public_ip']}:{details['ssh_port']}")
+    out.print(
+        output.text(
+            (f"#{details['id']} {details['name']}", "bold"), f" {details['public_ip']}:{details['ssh_port']}"
+        )
+    )
     out.print(f"owner {details['owner']}, PHP {details['php_version']}")
-    out.print(f"connection: {output.status(details['connection_status'])} {details['connection_error']}")
-    out.print(f"OS: {details['os_name']} {details['os_version']}".rstrip(), markup=False)
-    out.print(f"host key: {details['host_key_fingerprint'] or 'not pinned yet'}", markup=False)
+    out.print(
+        output.text(
+            "connection: ",
+            output.status_text(details["connection_status"]),
+            f" {details['connection_error']}",
+        )
+    )
+    out.print(f"OS: {details['os_name']} {details['os_version']}".rstrip())
+    out.print(f"host key: {details['host_key_fingerprint'] or 'not pinned yet'}")
     if details["presented_host_key_fingerprint"]:
-        out.print(f"[red]presented a different host key:[/red] {details['presented_host_key_fingerprint']}")
-    out.print(f"provisioning: {output.status(details['provision_status'])} {details['provision_progress']}%")
+        out.print(
+            output.text(
+                ("presented a different host key: ", "red"), details["presented_host_key_fingerprint"]
+            )
+        )
+    out.print(
+        output.text(
+            "provisioning: ",
+            output.status_text(details["provision_status"]),
+            f" {details['provision_progress']}%",
+        )
+    )
     for step in details["provision_steps"]:
-        out.print(f"  {step['step']}. {step['label']}: {output.status(step['status'])}")
+        out.print(output.text(f"  {step['step']}. {step['label']}: ", output.status_text(step["status"])))
     packages = Table("Type", "Name", "Version", "Configuration", title="Installed packages")
     for package in details["packages"]:
         packages.add_row(package["type"], package["name"], package["version"], str(package["configuration"]))
     out.print(packages)
     if job := details["latest_job"]:
-        out.print(f"latest job: #{job['id']} {job['label']}: {output.status(job['status'])}")
+        out.print(
+            output.text(f"latest job: #{job['id']} {job['label']}: ", output.status_text(job["status"]))
+        )
 
 
 @servers.command("verify")
@@ -207,11 +231,11 @@ def verify(server_id: int, root_key: Path | None, wait: bool) -> None:
     out = output.console()
     if server.provision.get(str(ProvisionStep.CONNECT.value)) != ProvisionStatus.COMPLETED:
         error = server.connection_error or job.error or f"job #{job.pk} is {job.status}"
-        out.print(f"Could not connect to {server.name}: {error}", markup=False)
+        out.print(f"Could not connect to {server.name}: {error}")
         sys.exit(1)
-    out.print(f"{output.status(ConnectionStatus.CONNECTED.value)} to {server.name}")
-    out.print(f"host key: {server.host_key_fingerprint}", markup=False)
-    out.print(f"OS: {server.os_name} {server.os_version}", markup=False)
+    out.print(output.text(output.status_text(ConnectionStatus.CONNECTED.value), f" to {server.name}"))
+    out.print(f"host key: {server.host_key_fingerprint}")
+    out.print(f"OS: {server.os_name} {server.os_version}")
 
 
 def wait_for_connect_step(server: Server, job: Job) -> None:
@@ -240,7 +264,9 @@ def provision(server_id: int, wait: bool) -> None:
         job = server_actions.provision(server, server.owner)
     except ActionError as exc:
         raise action_error(exc) from None
-    output.console().print(f"Provisioning job #{job.pk} for {server.name}: {output.status(job.status)}")
+    output.console().print(
+        output.text(f"Provisioning job #{job.pk} for {server.name}: ", output.status_text(job.status))
+    )
     if wait and watch_job(job, show_provision=True).status != JobStatus.SUCCEEDED:
         sys.exit(1)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import sites as site_actions
@@ -62,10 +61,10 @@ def commands(site_id: int, limit: int, as_json: bool) -> None:
         result = job.result or {}
         table.add_row(
             str(job.pk),
-            Text(str(result.get("command", job.arguments[0] if job.arguments else ""))),
-            output.status(job.status),
+            str(result.get("command", job.arguments[0] if job.arguments else "")),
+            output.status_text(job.status),
             str(result.get("exit_code", "-")),
             f"{result['duration_ms']} ms" if "duration_ms" in result else "-",
-            Text(str(result.get("ran_at", "-"))),
+            str(result.get("ran_at", "-")),
         )
     output.console().print(table)

@@ -6,7 +6,6 @@ import time
 
 from django.db import close_old_connections
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from brokeforge.cli import output
 from brokeforge.jobs.models import Job, JobStatus, StepStatus
@@ -21,7 +20,7 @@ class JobWatcher:
         self.job = job
         self.progress = progress
         self.show_provision = show_provision
-        self.bar: TaskID = progress.add_task(job.label, total=100)
+        self.bar: TaskID = progress.add_task(output.printable(job.label), total=100)
         self.printed_seq = 0
         self.provision_seen: dict[str, str] = {}
         self.no_worker_hint = NoWorkerHint(job)
@@ -44,17 +43,16 @@ class JobWatcher:
                 break  # print in order: wait for this one before the ones after it
             timing = "" if step.duration_ms is None else f" ({step.duration_ms / 1000:.1f}s)"
             exit_code = "" if step.exit_code is None else f" exit {step.exit_code}"
-            # Commands are user data: assembled as plain text so brackets in them are not markup.
             section = step.section.rsplit(" > ", 1)[-1]  # the innermost package; `jobs show` has the rest
             line = f" {section}: {one_line(step.description)}{exit_code}{timing}"
-            self.progress.console.print(Text.assemble(output.status_text(step.status), line))
+            self.progress.console.print(output.text(output.status_text(step.status), line))
             self.printed_seq = step.seq
 
     def _update_bar(self) -> None:
         events = self.job.package_events()
         first, latest = events.order_by("id").first(), events.order_by("-id").first()
         if first is None or latest is None:
-            self.progress.update(self.bar, description=self.job.status)
+            self.progress.update(self.bar, description=output.printable(self.job.status))
             return
         # The job's own package drives the bar; a package it runs inside shows beside it.
         top = events.filter(service_type=first.service_type).order_by("-id").first() or first
@@ -65,7 +63,7 @@ class JobWatcher:
             completed = float(self.job.server.provision_progress())
         else:
             completed = top.progress_percentage
-        self.progress.update(self.bar, completed=completed, description=description)
+        self.progress.update(self.bar, completed=completed, description=output.printable(description))
 
     def _print_provision_changes(self) -> None:
         server = self.job.server
@@ -75,8 +73,11 @@ class JobWatcher:
             key, state = str(step["step"]), step["status"]
             if self.provision_seen.get(key, "pending") != state:
                 self.progress.console.print(
-                    f"[bold]Provisioning step {key} of {len(server.provision)}[/bold] "
-                    f"{step['label']}: {output.status(state)}"
+                    output.text(
+                        (f"Provisioning step {key} of {len(server.provision)}", "bold"),
+                        f" {step['label']}: ",
+                        output.status_text(state),
+                    )
                 )
             self.provision_seen[key] = state
 
@@ -106,7 +107,6 @@ class NoWorkerHint:
         output.error_console().print(
             f"Job #{self.job.pk} is still queued{waiting}. Is a worker running? "
             "Start one with `brokeforge serve` or `brokeforge worker`.",
-            markup=False,
         )
         self.shown = True
 
@@ -125,7 +125,7 @@ def watch_job(job: Job, show_provision: bool = False) -> Job:
                 break
             time.sleep(POLL_SECONDS)
     out = output.console()
-    out.print(f"Job #{job.pk} {job.label}: {output.status(job.status)}")
+    out.print(output.text(f"Job #{job.pk} {job.label}: ", output.status_text(job.status)))
     if job.error:
-        out.print(job.error, markup=False, style="red")
+        out.print(job.error, style="red")
     return job

@@ -61,16 +61,15 @@ def other_server(other_user: User) -> Server:
 
 
 def _make_job(server: Server, status: str = JobStatus.RUNNING, **fields: Any) -> Job:
-    return Job.objects.create(
-        kind=queue.job_path(ProvisionInstallerJob),
-        label=f"Provision {server.name}",
-        arguments=[server.php_version],
-        server=server,
-        server_name=server.name,
-        started_by=server.owner,
-        status=status,
-        **fields,
-    )
+    defaults: dict[str, Any] = {
+        "kind": queue.job_path(ProvisionInstallerJob),
+        "label": f"Provision {server.name}",
+        "arguments": [server.php_version],
+        "server": server,
+        "server_name": server.name,
+        "started_by": server.owner,
+    }
+    return Job.objects.create(status=status, **(defaults | fields))
 
 
 def _make_step(job: Job, status: str = StepStatus.SUCCEEDED, **fields: Any) -> JobStep:
