@@ -33,7 +33,8 @@ def server_saying(add_server: Any, hostile: str) -> Server:
     )
     ServerPackage.objects.create(
         server=server, package_type=PackageType.FIREWALL, package_name=PackageName.FIREWALL_RULE,
-        instance=hostile, package_version=hostile, configuration={"name": hostile, "port": 80}, status="installed",
+        instance=hostile, package_version=hostile, configuration={"name": hostile, "port": 80},
+        status="installed",
     )  # fmt: skip
     site = Site.objects.create(server=server, domain="shop.example.com", system_user="shop")
     job = Job.objects.create(
