@@ -62,3 +62,9 @@ def test_the_journal_shows_how_much_was_sent_on_stdin_but_not_what() -> None:
 def test_a_command_whose_output_is_read_is_never_skipped() -> None:
     assert not Command("ufw status", reads_output=True).skippable
     assert not Command("ufw status", on_result=lambda result: None).skippable
+
+
+@pytest.mark.parametrize("user", ["root", "brokeforge"])
+def test_a_site_command_never_runs_as_root_or_the_panels_own_user(user: str) -> None:
+    with pytest.raises(ValueError, match="is not a site user"):
+        Command("id", site_user=user)

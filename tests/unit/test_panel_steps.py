@@ -74,7 +74,7 @@ def test_a_failed_provisioning_step_is_marked_failed(server: Server, runner: Tab
 
 
 def test_a_completed_provisioning_step_is_marked_completed(server: Server, runner: TableRunner) -> None:
-    runner.outputs.update({"true": "", "sudo -n true && id": "uid=1000(brokeforge)"})
+    runner.outputs.update({"true": "", "id && sudo -n -l": "uid=1000(brokeforge)"})
     runner.outputs[f"sh -c {shlex.quote(OS_RELEASE)}"] = "debian\n12\nDebian GNU/Linux 12 (bookworm)\n"
     connect = ProvisionInstaller(server).commands(PhpVersion.PHP82)[1]
     assert not isinstance(connect, str)

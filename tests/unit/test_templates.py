@@ -7,7 +7,11 @@ import pytest
 from jinja2 import UndefinedError
 
 from brokeforge.lib.templates import environment, render
-from brokeforge.packages.services.brokeforge_user.installer import authorize_script
+from brokeforge.packages.services.brokeforge_user.installer import (
+    ROOT_COMMANDS,
+    SITES_GROUP,
+    authorize_script,
+)
 from brokeforge.packages.services.system.installer import APT_WAIT_SECONDS, SWAP_MB, SWAPPINESS
 
 SHELL_TEMPLATES = {
@@ -17,6 +21,8 @@ SHELL_TEMPLATES = {
         "user": "brokeforge",
         "root_key": "ssh-ed25519 AAAA r",
         "user_key": "ssh-ed25519 B u",
+        "sites_group": SITES_GROUP,
+        "root_commands": ROOT_COMMANDS,
     },
 }
 

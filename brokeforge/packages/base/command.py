@@ -17,6 +17,8 @@ from brokeforge.ssh import CommandResult
 
 # Linux user names the panel creates and accepts for `sudo -u`: no leading dash, no shell metacharacters.
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Users a site command may never run as, whatever a record says.
+NOT_SITE_USERS = frozenset({"root", CredentialType.BROKEFORGE.user})
 
 
 def linux_user(name: str) -> str:
@@ -56,6 +58,8 @@ class Command:
             raise ValueError("A command step needs a command.")
         if self.site_user is not None:
             linux_user(self.site_user)
+            if self.site_user in NOT_SITE_USERS:
+                raise ValueError(f"{self.site_user!r} is not a site user.")
             if self.credential == CredentialType.ROOT:
                 raise ValueError("A site user's command runs through the brokeforge user, not root.")
         if self.timeout is not None and self.timeout <= 0:

@@ -11,10 +11,19 @@ import shlex
 
 from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.lib.templates import render
-from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
+from brokeforge.packages.base import Command, PackageInstaller, ServerPackage, Step
 from brokeforge.packages.services.brokeforge_user.milestones import (
     BrokeforgeUserInstallerMilestones as M,
 )
+
+# Site users are members of this group: the only users brokeforge may become through sudo.
+SITES_GROUP = "brokeforge-sites"
+# What brokeforge may run as root: checking and reloading the web services, nothing that writes.
+ROOT_COMMANDS = [
+    "/usr/sbin/nginx -t",
+    "/usr/bin/systemctl reload nginx",
+    "/usr/bin/systemctl reload php[0-9].[0-9]-fpm",
+]
 
 
 def authorize_script(root_public_key: str, brokeforge_public_key: str) -> str:
@@ -23,6 +32,8 @@ def authorize_script(root_public_key: str, brokeforge_public_key: str) -> str:
         user=CredentialType.BROKEFORGE.user,
         root_key=root_public_key,
         user_key=brokeforge_public_key,
+        sites_group=SITES_GROUP,
+        root_commands=ROOT_COMMANDS,
     )
 
 
@@ -52,5 +63,12 @@ class BrokeforgeUserInstaller(PackageInstaller, ServerPackage):
         return [
             self.track(M.AUTHORIZE_KEYS),
             f"sh -c {shlex.quote(script)}",
+            self.track(M.CHECK_SUDO),
+            # As brokeforge: its sudo rules answer, and none of them makes it root.
+            Command(
+                "sudo -n -l >/dev/null && if sudo -n true 2>/dev/null; then "
+                "echo 'brokeforge can still become root' >&2; exit 1; fi",
+                credential=CredentialType.BROKEFORGE,
+            ),
             self.track(M.COMPLETE),
         ]

@@ -49,4 +49,6 @@ class ConnectionInstaller(PackageInstaller, ServerPackage):
         self.server.save(update_fields=["os_name", "os_version"])
 
     def _check_brokeforge_user(self) -> None:
-        self.query("sudo -n true && id", CredentialType.BROKEFORGE)
+        # Logs in with its own key and has its sudo rules; how narrow they are is checked (and
+        # made so on servers connected before) by the brokeforge user step of provisioning.
+        self.query("id && sudo -n -l", CredentialType.BROKEFORGE)
