@@ -2,6 +2,11 @@
 # Install everything the tests need (apt and Python packages) and run every test: lint, types,
 # unit, web, CLI, integration against real Debian servers, end to end, browser; the queue tests
 # once more on PostgreSQL. Run as root: the tests boot servers with systemd-nspawn.
+# Ends with a table of how long each tier took (and, in the main run, each test directory),
+# then pytest's summary line again as the last line. Arguments go to the main pytest run.
+# Reused across runs from $BROKEFORGE_TEST_CACHE: the venv, the test servers' images (built
+# by the first test that needs each, once per run, rebuilt when their inputs change: see
+# tests/testbed/README.md) and the apt cache the servers install through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -11,8 +16,19 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 
+# -- tier timings: each tier's name and seconds, one per line, for the table at the end --
+TIMING_DIR=$(mktemp -d /tmp/brokeforge-test-timings.XXXXXX)
+TIERS="$TIMING_DIR/tiers.tsv"
+: > "$TIERS"
+now() { echo "${EPOCHREALTIME/,/.}"; }  # the locale may write a decimal comma
+tier_start() { TIER_NAME=$1; TIER_STARTED=$(now); echo "== $1"; }
+tier_end() { printf '%s\t%s\n' "$TIER_NAME" "$(awk "BEGIN { print $(now) - $TIER_STARTED }")" >> "$TIERS"; }
+MAIN_TIER="all tests (SQLite)"
+
 CACHE=${BROKEFORGE_TEST_CACHE:-/var/cache/brokeforge-test}
 mkdir -p "$CACHE"
+
+tier_start "setup: apt packages, venv, pip"
 
 APT_PACKAGES=(python3-venv systemd-container mmdebstrap apt-cacher-ng openssh-client iproute2
     curl ca-certificates chromium postgresql fonts-dejavu-core)
@@ -46,12 +62,14 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 "$VENV/bin/pip" install -q --no-deps -e .
 PY="$VENV/bin/python"
+tier_end
+trap 'rm -rf "$TIMING_DIR"' EXIT
 
-echo "== ruff"
+tier_start "lint (ruff) + types (mypy)"
 "$VENV/bin/ruff" format --check .
 "$VENV/bin/ruff" check .
-echo "== mypy"
 "$VENV/bin/mypy" brokeforge
+tier_end
 
 export BROKEFORGE_HOME
 BROKEFORGE_HOME=$(mktemp -d /tmp/brokeforge-test-home.XXXXXX)
@@ -59,14 +77,26 @@ export BROKEFORGE_TEST_ARTIFACTS="$REPO/test-artifacts"
 export PATH="$VENV/bin:$PATH"
 
 status=0
-echo "== queue tests on PostgreSQL"
+tier_start "queue tests on PostgreSQL"
 "$PY" -m tests.pg_run -- "$PY" -m pytest tests/queue -q -p no:cacheprovider || status=1
+tier_end
 
-echo "== all tests (SQLite)"
+tier_start "$MAIN_TIER"
+# The per-directory times come from tests/conftest_testbed.py's hooks (tests/testbed/timings.py).
 set +e
-"$PY" -m pytest -q -p no:cacheprovider "$@"
-pytest_status=$?
+BROKEFORGE_TEST_TIMINGS="$TIMING_DIR/main.json" "$PY" -m pytest -q -p no:cacheprovider "$@" \
+    2>&1 | tee "$TIMING_DIR/main.log"
+pytest_status=${PIPESTATUS[0]}
 set -e
+tier_end
 rm -rf "$BROKEFORGE_HOME"
 if [ $pytest_status -ne 0 ]; then status=$pytest_status; fi
+
+echo
+echo "== timings"
+"$PY" -m tests.testbed.timings "$TIERS" "$TIMING_DIR/main.json" "$MAIN_TIER" || true
+# CI reads the last line: pytest's own summary ("N passed, M failed in ...s").
+summary=$(grep -v '^[[:space:]]*$' "$TIMING_DIR/main.log" | tail -n 1 || true)
+rm -rf "$TIMING_DIR"
+echo "$summary"
 exit $status

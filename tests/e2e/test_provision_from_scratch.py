@@ -1,4 +1,8 @@
-"""End to end: a real Debian server added through the CLI, provisioned by real workers."""
+"""End to end: a real Debian server added through the CLI, provisioned by real workers.
+
+From scratch on purpose: the servers boot from the BASE images (Debian 12 and Debian 13), not the
+provisioned image, which is built by this very path.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import pytest
 
 from brokeforge.ssh import fingerprint
 from tests.e2e.conftest import Panel
-from tests.testbed import BootedServer
+from tests.testbed import RELEASES, BootedServer
+from tests.testbed.panel import PHP_VERSIONS
+from tests.testbed.panel import add_and_connect as _add_and_connect
 
 pytestmark = pytest.mark.servers
 
@@ -21,10 +27,9 @@ SNAPSHOT = (
 
 
 def add_and_connect(panel: Panel, srv: BootedServer, name: str) -> dict[str, Any]:
-    added = panel.json("servers", "add", "--name", name, "--ip", srv.ip)
-    # What a user does by hand: paste the one-line command into a root shell on the server.
-    srv.run(added["connect_command"])
-    return added
+    """`servers add` with the PHP the server's Debian ships, then what a user does by hand:
+    paste the one-line command into a root shell on the server."""
+    return _add_and_connect(panel, srv, name, PHP_VERSIONS[srv.release])
 
 
 def dpkg_version(srv: BootedServer, package: str) -> str:
@@ -38,10 +43,14 @@ def assert_server_is_provisioned(panel: Panel, srv: BootedServer, server_id: int
     assert "Status: active" in ufw
     for port in ("22/tcp", "80/tcp", "443/tcp"):
         assert port in ufw, ufw
-    assert srv.run("systemctl is-active nginx php8.2-fpm").stdout.split() == ["active", "active"]
+    # Debian 12 ships PHP 8.2, Debian 13 PHP 8.4.
+    fpm = f"php{PHP_VERSIONS[srv.release]}-fpm"
+    assert srv.run(f"systemctl is-active nginx {fpm}").stdout.split() == ["active", "active"]
 
     shown = panel.json("servers", "show", str(server_id))
     assert shown["provision_status"] == "completed"
+    assert shown["php_version"] == PHP_VERSIONS[srv.release]
+    assert shown["os_version"] == {"bookworm": "12", "trixie": "13"}[srv.release]
     assert shown["host_key_fingerprint"] == fingerprint(srv.host_public_key())
     packages = {p["name"]: p for p in shown["packages"]}
     assert {"nginx", "php", "firewall_ufw"} <= packages.keys()
@@ -51,9 +60,11 @@ def assert_server_is_provisioned(panel: Panel, srv: BootedServer, server_id: int
             assert package["version"] == dpkg_version(srv, debian_package), package
 
 
+@pytest.mark.parametrize("debian_server", RELEASES, indirect=True)
 def test_provision_a_fresh_server_then_again_changes_nothing(
     panel: Panel, debian_server: BootedServer
 ) -> None:
+    assert not debian_server.provisioned
     added = add_and_connect(panel, debian_server, "e2e-web")
     server_id = str(added["id"])
     panel.start_worker()

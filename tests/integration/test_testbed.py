@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.testbed import BootedServer, RemoteCommandError, Testbed
+from tests.testbed import RELEASES, BootedServer, Image, RemoteCommandError, Testbed, provisioned, rootfs
 
 pytestmark = pytest.mark.servers
 
@@ -107,3 +110,193 @@ def test_a_second_bed_runs_beside_the_first(testbed: Testbed, tmp_path: Path) ->
         proxy = srv.run("apt-config dump Acquire::http::Proxy").stdout
         assert f"http://{other.bridge_ip}:3142" in proxy
     assert not Path(f"/sys/class/net/{bridge}").exists()
+
+
+# -- Debian 13 --------------------------------------------------------------------
+
+
+def test_a_trixie_server_boots_beside_a_bookworm_one(testbed: Testbed) -> None:
+    old = testbed.boot("bookworm1")
+    new = testbed.boot("trixie1", release="trixie")
+    try:
+        assert old.release == "bookworm" and new.release == "trixie"
+        versions = {srv.release: srv.run(". /etc/os-release && echo $VERSION_ID").stdout.strip()
+                    for srv in (old, new)}  # fmt: skip
+        assert versions == {"bookworm": "12", "trixie": "13"}
+        assert new.run("systemctl is-system-running").stdout.strip() in ("running", "degraded")
+        assert new.run("hostname").stdout.strip() == "trixie1"
+        assert new.run("sudo -n true").stderr == ""
+        assert new.run("loginctl show-session $XDG_SESSION_ID -p Active").stdout.strip() == "Active=yes"
+        assert "trixie-security" in new.run("cat /etc/apt/sources.list").stdout
+        assert f"http://{testbed.bridge_ip}:3142" in new.run("apt-config dump Acquire::http::Proxy").stdout
+        assert new.run("cat /etc/machine-id").stdout.strip() not in (
+            "",
+            old.run("cat /etc/machine-id").stdout,
+        )
+        assert new.host_public_key() != old.host_public_key()
+        assert testbed.base_image("trixie").path.name.startswith("base-trixie-")
+        assert testbed.base_image("bookworm").path != testbed.base_image("trixie").path
+    finally:
+        old.stop()
+        new.stop()
+
+
+def test_each_release_has_its_own_base_image_name(tmp_path: Path) -> None:
+    names = {release: rootfs.base_image_for(tmp_path, release).path.name for release in RELEASES}
+    assert names["bookworm"].startswith("base-bookworm-") and names["trixie"].startswith("base-trixie-")
+    assert len(set(names.values())) == len(RELEASES)
+    with pytest.raises(ValueError, match="unknown Debian release"):
+        rootfs.base_image_for(tmp_path, "sid")
+
+
+# -- the provisioned image ------------------------------------------------------------
+
+
+def _authorized(srv: BootedServer, user_home: str) -> list[str]:
+    lines = srv.run(f"cat {user_home}/.ssh/authorized_keys 2>/dev/null || true").stdout.splitlines()
+    return [" ".join(line.split()[:2]) for line in lines if line.strip()]
+
+
+def test_servers_from_the_provisioned_image_are_ready_and_distinct(testbed: Testbed) -> None:
+    image = testbed.provisioned_image()
+    assert image.path.name.startswith("provisioned-bookworm-") and image.stamp()["digest"] == image.digest
+    web1, web2 = testbed.boot_many(["ready1", "ready2"], provisioned=True)
+    try:
+        bed_key = " ".join(testbed.root_key_path.with_suffix(".pub").read_text().split()[:2])
+        for srv in (web1, web2):
+            assert srv.provisioned and srv.image == image
+            assert srv.run("systemctl is-active nginx php8.2-fpm").stdout.split() == ["active", "active"]
+            assert "Status: active" in srv.run("ufw status").stdout
+            assert srv.run("hostname").stdout.strip() == srv.hostname
+            assert srv.run("cat /etc/hostname").stdout.strip() == srv.hostname
+            # Only the test bed's key lets anyone in: none of the build panel's.
+            assert _authorized(srv, "/root") == [bed_key]
+            assert _authorized(srv, "/home/brokeforge") == []
+            assert srv.run("id -u brokeforge").returncode == 0
+        assert web1.host_public_key() != web2.host_public_key()
+        ids = {srv.run("cat /etc/machine-id").stdout.strip() for srv in (web1, web2)}
+        assert len(ids) == 2 and "" not in ids
+        assert not (image.root / "etc/ssh/ssh_host_ed25519_key").exists()
+        assert (image.root / "etc/machine-id").read_text() == ""
+    finally:
+        web1.stop()
+        web2.stop()
+
+
+def _fake_base(path: Path) -> Image:
+    """A tiny stand-in for a base image: enough files for the builder and the cleaner."""
+    base = Image(path, "f" * 64, "bookworm", "base")
+    root = base.root
+    for d in ("etc/ssh", "root/.ssh", "var/log/journal", "var/lib/apt/lists", "tmp"):
+        (root / d).mkdir(parents=True)
+    (root / "etc/machine-id").write_text("")
+    (root / "etc/hosts").write_text("127.0.0.1\tlocalhost\n")
+    bed_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBedBedBedBedBedBedBedBedBedBedBedBedBedBedBed testbed"
+    (root / "root/.ssh/authorized_keys").write_text(bed_key + "\n")
+    base.key_path.write_text("private\n")
+    base.key_path.with_suffix(".pub").write_text(bed_key + "\n")
+    return base
+
+
+def _fake_provision(calls: list[Path]) -> Callable[[Image], None]:
+    def provision(tmp: Image) -> None:
+        """What a boot and the product leave behind, without booting anything."""
+        calls.append(tmp.path)
+        root = tmp.root
+        (root / "etc/ssh/ssh_host_ed25519_key").write_text("host key\n")
+        (root / "etc/machine-id").write_text("0123456789abcdef0123456789abcdef\n")
+        (root / "etc/hostname").write_text("image-bookworm\n")
+        with (root / "etc/hosts").open("a") as hosts:
+            hosts.write("127.0.1.1\timage-bookworm\n")
+        panel_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPanelPanelPanelPanelPanelPanelPanelPanelPan panel"
+        with (root / "root/.ssh/authorized_keys").open("a") as keys:
+            keys.write(panel_key + "\n")
+        (root / "home/brokeforge/.ssh").mkdir(parents=True)
+        (root / "home/brokeforge/.ssh/authorized_keys").write_text(panel_key.replace("Panel", "Users") + "\n")
+        (root / "var/log/journal/0123").mkdir()
+        (root / "var/log/syslog").write_text("lots\n")
+        (root / "var/lib/apt/lists/deb.debian.org_Packages").write_text("lists\n")
+        (root / "var/cache/apt/archives").mkdir(parents=True)
+        (root / "var/cache/apt/archives/nginx_1.22_amd64.deb").write_text("deb\n")
+        (root / "etc/provisioned").write_text("yes\n")
+
+    return provision
+
+
+def test_the_provisioned_image_is_reused_until_an_input_changes(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    base = _fake_base(tmp_path / "base")
+    inputs = [tmp_path / "inputs/installer.py", tmp_path / "inputs/site.conf.j2"]
+    inputs[0].parent.mkdir()
+    for f in inputs:
+        f.write_text(f"{f.name} v1\n")
+    calls: list[Path] = []
+    provision = _fake_provision(calls)
+
+    first, hold = provisioned.ensure_provisioned_image(cache, base, provision, inputs)
+    assert len(calls) == 1 and first.path.name.startswith("provisioned-bookworm-")
+    assert (first.root / "etc/provisioned").exists() and first.key_path.exists()
+    stamp = first.stamp_path.read_text()
+    mtime = first.stamp_path.stat().st_mtime_ns
+    # What must not be shared was cleaned out.
+    root = first.root
+    assert list((root / "etc/ssh").iterdir()) == []
+    assert (root / "etc/machine-id").read_text() == ""
+    assert not (root / "etc/hostname").exists() and "127.0.1.1" not in (root / "etc/hosts").read_text()
+    assert (root / "root/.ssh/authorized_keys").read_text() == base.key_path.with_suffix(".pub").read_text()
+    assert (root / "home/brokeforge/.ssh/authorized_keys").read_text() == ""
+    assert list((root / "var/log/journal").iterdir()) == []
+    assert (root / "var/log/syslog").read_text() == ""
+    assert (root / "var/lib/apt/lists/deb.debian.org_Packages").exists()  # kept: saves the re-fetch
+    assert list((root / "var/cache/apt/archives").glob("*.deb")) == []
+
+    # Reused, and taken without waiting for the build lock (another bed may be building).
+    with (cache / ".build.lock").open("w") as other_bed, ThreadPoolExecutor(1) as pool:
+        fcntl.flock(other_bed, fcntl.LOCK_EX)
+        reuse = pool.submit(provisioned.ensure_provisioned_image, cache, base, provision, inputs)
+        try:
+            again, hold_again = reuse.result(timeout=30)
+        finally:
+            other_bed.close()  # unblocks the call if it waited after all
+    assert again == first and len(calls) == 1
+    assert first.stamp_path.read_text() == stamp and first.stamp_path.stat().st_mtime_ns == mtime
+
+    inputs[1].write_text("site.conf.j2 v2\n")
+    rebuilt, hold_rebuilt = provisioned.ensure_provisioned_image(cache, base, provision, inputs)
+    assert len(calls) == 2 and rebuilt.path != first.path and rebuilt.digest != first.digest
+    assert first.path.exists(), "removed while a bed still held it"
+    hold.close()
+    hold_again.close()
+    _, hold_again = provisioned.ensure_provisioned_image(cache, base, provision, inputs)
+    assert len(calls) == 2
+    assert not first.path.exists(), "the out-of-date image was kept after no bed held it"
+    assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(".")) == [rebuilt.path.name]
+    hold_again.close()
+    hold_rebuilt.close()
+
+    # A new or removed input file changes the key too; so does the base.
+    extra = tmp_path / "inputs/new.py"
+    extra.write_text("new\n")
+    assert provisioned.provisioned_image_for(cache, base, [*inputs, extra]) != rebuilt
+    other_base = Image(base.path, "e" * 64, "bookworm", "base")
+    assert provisioned.provisioned_image_for(cache, other_base, inputs) != rebuilt
+
+
+def test_a_failed_provisioned_build_leaves_nothing_behind(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    base = _fake_base(tmp_path / "base")
+
+    def fail(tmp: Image) -> None:
+        raise RuntimeError("provisioning failed")
+
+    with pytest.raises(RuntimeError, match="provisioning failed"):
+        provisioned.ensure_provisioned_image(cache, base, fail, [])
+    assert [p.name for p in cache.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_the_default_inputs_are_the_provisioning_code() -> None:
+    inputs = provisioned.product_inputs()
+    names = {str(p.relative_to(provisioned.REPO)) for p in inputs}
+    assert any(n.startswith("brokeforge/packages/") and n.endswith(".j2") for n in names)
+    assert any(n.startswith("brokeforge/lib/") for n in names)
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)

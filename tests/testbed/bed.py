@@ -11,12 +11,13 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
-from tests.testbed import cgroups, network, rootfs
+from tests.testbed import cgroups, network, provisioned, rootfs
 from tests.testbed.aptcache import AptCache
 from tests.testbed.config import (
     FIRST_SERVER_OCTET,
@@ -28,9 +29,9 @@ from tests.testbed.config import (
     Slot,
 )
 from tests.testbed.errors import TestbedError
+from tests.testbed.images import DEFAULT_RELEASE, Image, check_release
 from tests.testbed.network import ServerNet
 from tests.testbed.procs import log
-from tests.testbed.rootfs import BaseImage
 from tests.testbed.server import BootedServer
 
 DEFAULT_CACHE_DIR = Path("/var/cache/brokeforge-test")
@@ -47,6 +48,11 @@ REQUIRED_TOOLS = {
 TOOL_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
+# Provisions a booted, writable image server (through the product), given a
+# directory for its own files (a panel's data, worker logs).
+Provisioner = Callable[[BootedServer, Path], None]
+
+
 def default_cache_dir() -> Path:
     return Path(os.environ.get("BROKEFORGE_TEST_CACHE", str(DEFAULT_CACHE_DIR)))
 
@@ -57,18 +63,31 @@ class Testbed:
     start() before boot(); stop() ends everything it started (it also runs at
     interpreter exit and, via KeyboardInterrupt, on SIGTERM). Several beds can
     run on one machine at once, each in its own slot (own bridge and subnet).
+
+    Images are built (or found in the cache) the first time a boot needs them:
+    the base of each release, and the provisioned image of each release
+    (built by PROVISIONER, by default through the product's CLI: see panel.py).
     """
 
     __test__ = False  # not a pytest test class, despite the name
 
-    def __init__(self, cache_dir: Path, run_dir: Path, boot_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        run_dir: Path,
+        boot_timeout: float = 120.0,
+        provisioner: Provisioner | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
         self.run_dir = run_dir
         self.boot_timeout = boot_timeout
+        self.provisioner = provisioner
         self._slot: Slot | None = None
         self._slot_lock: IO[str] | None = None
-        self._image: BaseImage | None = None
-        self._image_hold: IO[str] | None = None
+        self._images: dict[tuple[str, str], Image] = {}  # (kind, release) -> image held
+        self._image_holds: list[IO[str]] = []
+        self._image_failures: dict[tuple[str, str], str] = {}
+        self._images_lock = threading.RLock()
         self._apt_cache: AptCache | None = None
         self._servers: dict[str, BootedServer] = {}
         self._lock = threading.Lock()
@@ -90,7 +109,7 @@ class Testbed:
     # -- start ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Build or reuse the base rootfs, create the bridge, start apt-cacher-ng."""
+        """Take a slot, create the bridge, start apt-cacher-ng (images come at first boot)."""
         if self._slot is not None:
             return
         _check_host()
@@ -100,9 +119,6 @@ class Testbed:
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             _remove_leftovers(slot)
-            started = time.monotonic()
-            self._image, self._image_hold = rootfs.ensure_base_image(self.cache_dir)
-            log.info("base image ready in %.1fs", time.monotonic() - started)
             self._raise_inotify_limit()
             network.setup_bridge(slot)
             self._apt_cache = AptCache(
@@ -159,14 +175,85 @@ class Testbed:
         return self._slot
 
     @property
-    def image(self) -> BaseImage:
-        if self._image is None:
-            raise TestbedError("Testbed.start() has not been called")
-        return self._image
+    def image(self) -> Image:
+        """The bookworm base image (built first if needed)."""
+        return self.base_image()
 
     @property
     def root_key_path(self) -> Path:
+        """The key authorised for root on servers booted from the bookworm base."""
         return self.image.key_path
+
+    def base_image(self, release: str = DEFAULT_RELEASE) -> Image:
+        """The base image of RELEASE, built (or found in the cache) the first time it is asked for."""
+        check_release(release)
+        key = ("base", release)
+        with self._images_lock:
+            if key not in self._images:
+                with self._once(key):
+                    started = time.monotonic()
+                    image, hold = rootfs.ensure_base_image(self.cache_dir, release, self.slot.apt_proxy)
+                    self._hold(key, image, hold)
+                    log.info("%s ready in %.1fs", image.path.name, time.monotonic() - started)
+            return self._images[key]
+
+    def provisioned_image(self, release: str = DEFAULT_RELEASE) -> Image:
+        """The image of a RELEASE server the product provisioned, built on first use (see provisioned.py)."""
+        check_release(release)
+        key = ("provisioned", release)
+        with self._images_lock:
+            if key not in self._images:
+                base = self.base_image(release)
+                with self._once(key):
+                    started = time.monotonic()
+                    image, hold = provisioned.ensure_provisioned_image(
+                        self.cache_dir, base, lambda tmp: self._provision_image(tmp)
+                    )
+                    self._hold(key, image, hold)
+                    log.info("%s ready in %.1fs", image.path.name, time.monotonic() - started)
+            return self._images[key]
+
+    @contextmanager
+    def _once(self, key: tuple[str, str]) -> Iterator[None]:
+        """Build an image at most once per bed: after a failure, later asks fail at once.
+
+        Every test that needs a broken image fails with the build's error, and
+        the run does not spend a build's minutes again for each of them.
+        """
+        if key in self._image_failures:
+            raise TestbedError(
+                f"the {key[0]} image of {key[1]} failed to build earlier in this run "
+                f"(not retried):\n{self._image_failures[key]}"
+            )
+        try:
+            yield
+        except Exception as exc:
+            self._image_failures[key] = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def _hold(self, key: tuple[str, str], image: Image, hold: IO[str]) -> None:
+        self._images[key] = image
+        self._image_holds.append(hold)
+
+    def _provision_image(self, tmp: Image) -> None:
+        """Boot TMP's rootfs writable, let the provisioner provision it, power it off cleanly."""
+        provisioner = self.provisioner
+        if provisioner is None:
+            from tests.testbed.panel import provision_image_server
+
+            provisioner = provision_image_server
+        srv = self._new_server(f"image-{tmp.release}", tmp, volatile=False)
+        try:
+            srv._launch()
+            srv._wait_ready(time.monotonic() + self.boot_timeout)
+            provisioner(srv, self.run_dir / f"{tmp.path.name}-panel")
+        finally:
+            srv.stop()
+        if srv.exit_code != 0:
+            raise TestbedError(
+                f"the image server did not power off cleanly (nspawn exited {srv.exit_code}); "
+                f"see {srv.console_log}"
+            )
 
     @property
     def bridge_ip(self) -> str:
@@ -178,16 +265,26 @@ class Testbed:
         with self._lock:
             return list(self._servers.values())
 
-    def boot(self, hostname: str) -> BootedServer:
-        """Boot one server and return once it is up and reachable over SSH."""
-        return self.boot_many([hostname])[0]
+    def boot(
+        self, hostname: str, release: str = DEFAULT_RELEASE, *, provisioned: bool = False
+    ) -> BootedServer:
+        """Boot one server and return once it is up and reachable over SSH.
 
-    def boot_many(self, hostnames: Iterable[str]) -> list[BootedServer]:
+        RELEASE: "bookworm" (Debian 12) or "trixie" (Debian 13). PROVISIONED:
+        boot from the provisioned image (nginx, PHP-FPM, ufw, the brokeforge
+        user already installed by the product) instead of the bare base.
+        """
+        return self.boot_many([hostname], release, provisioned=provisioned)[0]
+
+    def boot_many(
+        self, hostnames: Iterable[str], release: str = DEFAULT_RELEASE, *, provisioned: bool = False
+    ) -> list[BootedServer]:
         """Boot several servers at once (in parallel) and wait for all of them."""
+        image = self.provisioned_image(release) if provisioned else self.base_image(release)
         servers: list[BootedServer] = []
         try:
             for hostname in hostnames:
-                srv = self._new_server(hostname)
+                srv = self._new_server(hostname, image)
                 servers.append(srv)
                 srv._launch()
             deadline = time.monotonic() + self.boot_timeout
@@ -198,15 +295,15 @@ class Testbed:
             raise
         return servers
 
-    def _new_server(self, hostname: str) -> BootedServer:
+    def _new_server(self, hostname: str, image: Image, volatile: bool = True) -> BootedServer:
         if not HOSTNAME_RE.match(hostname):
             raise TestbedError(f"invalid hostname {hostname!r}")
-        image, slot = self.image, self.slot
+        slot = self.slot
         with self._lock:
             if hostname in self._servers:
                 raise TestbedError(f"a server named {hostname} is already running")
             net = ServerNet(slot, self._free_ip(slot))
-            srv = BootedServer(hostname, net, image, self.run_dir, self._forget)
+            srv = BootedServer(hostname, net, image, self.run_dir, self._forget, volatile=volatile)
             self._servers[hostname] = srv
         return srv
 
@@ -269,10 +366,11 @@ class Testbed:
             self._old_sigterm = None
 
     def _release(self) -> None:
-        for f in (self._image_hold, self._slot_lock):
+        for f in [*self._image_holds, self._slot_lock]:
             if f is not None:
                 f.close()  # releases its flock
-        self._image_hold = self._slot_lock = None
+        self._image_holds, self._images = [], {}
+        self._slot_lock = None
         self._slot = None
 
 

@@ -1,170 +1,102 @@
-"""The cached base rootfs every test server boots from (read-only, via overlay).
+"""The cached base images every test server boots from (read-only, via overlay).
 
-Built once with mmdebstrap into a temporary directory next to its final place,
-customised, then renamed into place, so a crash never leaves a half-built
-rootfs that looks complete. Its directory name carries a hash of the recipe
-(this module's source and the files it installs), so changing either builds
-a new one on the next run; old ones are removed then, unless a running test
-bed still uses them (each bed holds a shared flock on its image's in-use lock).
-Nothing slot-specific is baked in: the apt proxy and resolver are set at each
-boot from the server's default gateway.
+One per Debian release (bookworm = Debian 12, trixie = Debian 13), built the
+same way: mmdebstrap from Debian's archive into a temporary directory, then
+customised and renamed into place by images.ensure_image (see images.py for
+the cache layout, locking and removal of old images). An image's digest
+hashes the recipe (this module's source, the files it installs, the release),
+so changing any of them builds a new one on the next run. Nothing
+slot-specific is baked in: the apt proxy and resolver are set at each boot
+from the server's default gateway.
 
-Cache layout (CACHE = $BROKEFORGE_TEST_CACHE, default /var/cache/brokeforge-test):
-    CACHE/base-<hash>/rootfs/            the Debian tree
-    CACHE/base-<hash>/id_ed25519{,.pub}  the key authorised for root on every server
-    CACHE/base-<hash>/stamp.json         recipe hash, build time
-    CACHE/base-<hash>/in-use.lock        shared-locked by every bed using it
+What differs between the releases, checked when trixie was added: nothing in
+the recipe. The same package list exists in both (trixie's lsb-release is a
+"minimal implementation" package of the same name); both read
+/etc/ssh/sshd_config.d/*.conf; trixie's own sshd-keygen.service only runs on
+a first boot, so our per-boot host key unit is still needed; trixie's systemd
+257 boots under this host's nspawn 252 (cgroup v1 "hybrid") and reaches
+`running`, marking itself tainted "cgroupsv1"; its tmp.mount gives /tmp a
+tmpfs, as on a real trixie server.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
-import os
-import shutil
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from tests.testbed import images
 from tests.testbed.errors import TestbedError
+from tests.testbed.images import Image
 from tests.testbed.procs import log, run
 
-RELEASE = "bookworm"
 PACKAGES = (
     "systemd", "systemd-sysv", "dbus", "libpam-systemd", "openssh-server", "sudo",
     "iproute2", "curl", "ca-certificates", "gnupg", "lsb-release", "cron", "python3",
 )  # fmt: skip
-# Plain http on deb.debian.org for all three, so that apt inside the servers
-# works through apt-cacher-ng (which cannot cache https) and the sources look
-# like a stock Debian install.
-SOURCES = (
-    f"deb http://deb.debian.org/debian {RELEASE} main",
-    f"deb http://deb.debian.org/debian {RELEASE}-updates main",
-    f"deb http://deb.debian.org/debian-security {RELEASE}-security main",
-)
 FILES_DIR = Path(__file__).parent / "files"
 BUILD_TIMEOUT = 1200.0
 
-
-@dataclass(frozen=True)
-class BaseImage:
-    """A complete, customised base rootfs and the root SSH key that goes with it."""
-
-    path: Path
-    recipe_hash: str
-
-    @property
-    def root(self) -> Path:
-        return self.path / "rootfs"
-
-    @property
-    def key_path(self) -> Path:
-        return self.path / "id_ed25519"
+# The type servers and beds pass around; kept under its first name.
+BaseImage = Image
 
 
-def recipe_hash() -> str:
+def sources(release: str) -> tuple[str, ...]:
+    # Plain http on deb.debian.org for all three, so that apt inside the servers
+    # works through apt-cacher-ng (which cannot cache https) and the sources look
+    # like a stock Debian install.
+    return (
+        f"deb http://deb.debian.org/debian {release} main",
+        f"deb http://deb.debian.org/debian {release}-updates main",
+        f"deb http://deb.debian.org/debian-security {release}-security main",
+    )
+
+
+def recipe_hash(release: str = images.DEFAULT_RELEASE) -> str:
     """Hash of everything that decides the rootfs's content."""
-    h = hashlib.sha256()
+    images.check_release(release)
+    h = hashlib.sha256(f"release {release}\0".encode())
     h.update(Path(__file__).read_bytes())
     for f in sorted(FILES_DIR.iterdir()):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def ensure_base_image(cache_dir: Path) -> tuple[BaseImage, IO[str]]:
-    """Return the cached base image, building it first if missing or out of date.
+def base_image_for(cache_dir: Path, release: str = images.DEFAULT_RELEASE) -> Image:
+    """Where the base image of RELEASE is (or will be) cached; builds nothing."""
+    return images.image_for(cache_dir, "base", release, recipe_hash(release))
 
-    Also returns an open file holding a shared lock that keeps other beds from
-    removing the image; keep it open while servers boot from it.
+
+def ensure_base_image(
+    cache_dir: Path, release: str = images.DEFAULT_RELEASE, apt_proxy: str | None = None
+) -> tuple[Image, IO[str]]:
+    """Return the cached base image of RELEASE, building it first if missing or out of date.
+
+    APT_PROXY (the bed's apt-cacher-ng, "http://IP:PORT") is where mmdebstrap
+    downloads through, so a rebuild after a recipe change reuses the packages
+    already cached; it leaves no trace in the image. Also returns an open file
+    holding a shared lock that keeps other beds from removing the image; keep
+    it open while servers boot from it.
     """
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    digest = recipe_hash()
-    image = BaseImage(cache_dir / f"base-{digest[:16]}", digest)
-    with _build_lock(cache_dir):
-        if _is_complete(image):
-            log.info("reusing base rootfs %s", image.path)
-        else:
-            _remove_other_images(cache_dir, keep=None)
-            tmp = image.path.with_name(f"{image.path.name}.tmp-{os.getpid()}")
-            started = time.monotonic()
-            _build(BaseImage(tmp, digest))
-            seconds = time.monotonic() - started
-            _write_stamp(tmp, digest, seconds)
-            os.rename(tmp, image.path)
-            log.info("built base rootfs %s in %.1fs", image.path, seconds)
-        hold = (image.path / "in-use.lock").open("a")
-        fcntl.flock(hold, fcntl.LOCK_SH)
-        _remove_other_images(cache_dir, keep=image.path)
+    image = base_image_for(cache_dir, release)
+
+    def build(tmp: Image) -> None:
+        _mmdebstrap(release, tmp.root, tmp.path / "mmdebstrap.log", apt_proxy)
+        _make_root_key(tmp.key_path)
+        _customise(tmp.root, tmp.key_path.with_suffix(".pub").read_text(), tmp.digest)
+
+    hold = images.ensure_image(cache_dir, image, build)
     return image, hold
 
 
-@contextmanager
-def _build_lock(cache_dir: Path) -> Iterator[None]:
-    # Beds sharing a cache dir build the image once; the others wait.
-    with (cache_dir / ".build.lock").open("w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        yield
-
-
-def _is_complete(image: BaseImage) -> bool:
-    try:
-        stamp = json.loads((image.path / "stamp.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return bool(
-        stamp.get("recipe_hash") == image.recipe_hash
-        and (image.root / "usr/lib/systemd/systemd").exists()
-        and image.key_path.exists()
-    )
-
-
-def _remove_other_images(cache_dir: Path, keep: Path | None) -> None:
-    """Remove half-built and out-of-date images that no running bed uses."""
-    for entry in cache_dir.glob("base-*"):
-        if entry == keep or not entry.is_dir():
-            continue
-        if _in_use(entry):
-            log.info("keeping old base image %s: a running test bed uses it", entry)
-            continue
-        log.info("removing old or partial base image %s", entry)
-        shutil.rmtree(entry)
-
-
-def _in_use(image_dir: Path) -> bool:
-    lock_path = image_dir / "in-use.lock"
-    if not lock_path.exists():
-        return False
-    with lock_path.open("a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-    return False
-
-
-def _write_stamp(path: Path, digest: str, seconds: float) -> None:
-    stamp = {"recipe_hash": digest, "built_at": time.time(), "build_seconds": round(seconds, 1)}
-    (path / "stamp.json").write_text(json.dumps(stamp, indent=2) + "\n")
-
-
-def _build(image: BaseImage) -> None:
-    image.path.mkdir(parents=True)
-    _mmdebstrap(image.root, image.path / "mmdebstrap.log")
-    _make_root_key(image.key_path)
-    _customise(image.root, image.key_path.with_suffix(".pub").read_text(), image.recipe_hash)
-
-
-def _mmdebstrap(root: Path, log_path: Path) -> None:
+def _mmdebstrap(release: str, root: Path, log_path: Path, apt_proxy: str | None) -> None:
+    proxy = [f'--aptopt=Acquire::http::Proxy "{apt_proxy}"'] if apt_proxy else []
     argv = [
-        "mmdebstrap", "--variant=apt", f"--include={','.join(PACKAGES)}",
-        RELEASE, str(root), *SOURCES,
+        "mmdebstrap", "--variant=apt", f"--include={','.join(PACKAGES)}", *proxy,
+        release, str(root), *sources(release),
     ]  # fmt: skip
-    log.info("building base rootfs: %s", " ".join(argv))
+    log.info("building the %s base rootfs: %s", release, " ".join(argv))
     with log_path.open("wb") as out:
         result = subprocess.run(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -182,6 +114,8 @@ def _make_root_key(key_path: Path) -> None:
 
 
 def _customise(root: Path, public_key: str, digest: str) -> None:
+    # mmdebstrap keeps its --aptopt file: the build's proxy must not stay.
+    (root / "etc/apt/apt.conf.d/99mmdebstrap").unlink(missing_ok=True)
     _configure_ssh(root, public_key)
     _configure_identity(root)
     _disable_apt_timers(root)

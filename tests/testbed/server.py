@@ -12,9 +12,9 @@ from pathlib import Path
 from tests.testbed import cgroups
 from tests.testbed.config import SSH_PORT
 from tests.testbed.errors import RemoteCommandError, TestbedError
+from tests.testbed.images import Image
 from tests.testbed.network import ServerNet
 from tests.testbed.procs import log, run
-from tests.testbed.rootfs import BaseImage
 from tests.testbed.ssh import run_ssh, wait_for_banner
 
 STOP_TIMEOUT = 30.0
@@ -22,25 +22,31 @@ DEFAULT_COMMAND_TIMEOUT = 900.0
 
 
 class BootedServer:
-    """A Debian server booted from the base image; reach it as root over SSH.
+    """A Debian server booted from a cached image; reach it as root over SSH.
 
-    Create through Testbed.boot(); stop with stop() (idempotent).
+    Create through Testbed.boot(); stop with stop() (idempotent). VOLATILE
+    (the default) boots with --volatile=overlay: writes go to a tmpfs and
+    vanish at stop, so many servers share one image. Only the test bed's image
+    builder boots with volatile=False, writing into the image being built.
     """
 
     def __init__(
         self,
         hostname: str,
         net: ServerNet,
-        image: BaseImage,
+        image: Image,
         run_dir: Path,
         on_stopped: Callable[[BootedServer], None],
+        volatile: bool = True,
     ) -> None:
         self.hostname = hostname
         self.ssh_port = SSH_PORT
         self.root_key_path = image.key_path
+        self.release = image.release  # "bookworm" (Debian 12) or "trixie" (Debian 13)
+        self.image = image
         self.console_log = run_dir / f"{hostname}.console.log"
         self._net = net
-        self._image = image
+        self._volatile = volatile
         self._on_stopped = on_stopped
         self._proc: subprocess.Popen[bytes] | None = None
         self._stop_lock = threading.Lock()
@@ -64,6 +70,16 @@ class BootedServer:
         return self._proc.pid
 
     @property
+    def provisioned(self) -> bool:
+        """Booted from an image the product provisioned (nginx, PHP-FPM, ufw... installed)."""
+        return self.image.kind == "provisioned"
+
+    @property
+    def exit_code(self) -> int | None:
+        """systemd-nspawn's exit status once stopped (0 after a clean power-off), else None."""
+        return self._proc.returncode if self._proc is not None else None
+
+    @property
     def _cgroup(self) -> str:
         return f"{self._net.slot.cgroup}/{self._net.netns}"  # one per IP, like the netns
 
@@ -72,13 +88,13 @@ class BootedServer:
     def _nspawn_argv(self) -> list[str]:
         return [
             "systemd-nspawn",
-            "-D", str(self._image.root),
+            "-D", str(self.image.root),
             "--boot",
             # No systemd (machined) on the test machine to register with or to
             # make a scope unit: nspawn must stay in the cgroup it started in.
             "--register=no", "--keep-unit",
             # Throwaway writes in a tmpfs overlay: many servers share one rootfs.
-            "--volatile=overlay",
+            *(["--volatile=overlay"] if self._volatile else []),
             f"--network-namespace-path={self._net.netns_path}",
             "--capability=CAP_NET_ADMIN",  # ufw, ip route... inside
             "--console=passive",

@@ -1,0 +1,138 @@
+"""Where a test run's time goes: wall seconds per top-level test directory, and image builds.
+
+tests/conftest_testbed.py calls these from its pytest hooks. With
+BROKEFORGE_TEST_TIMINGS=PATH set (scripts/test.sh sets it), the session's
+numbers are written there as JSON at the end, for test.sh's table:
+
+    {"collection": 1.2, "session": 310.5,
+     "dirs": {"unit": {"seconds": 4.1, "tests": 120, "images": []},
+              "e2e": {"seconds": 300.2, "tests": 7,
+                      "images": [["provisioned-bookworm-0123abcd01234567", 84.2]]}, ...},
+     "reprovision": [11.8, 12.3]}
+
+A directory's seconds are the wall time of its tests' setup, call and
+teardown, fixtures included: an image build counts in the directory of the
+first test that needs the image (its "images" list says how much that was).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+TIMINGS_ENV = "BROKEFORGE_TEST_TIMINGS"
+
+_dirs: dict[str, dict[str, Any]] = {}
+_reprovision: list[float] = []
+_marks: dict[str, float] = {}
+
+
+def top_dir(nodeid: str) -> str:
+    """ "tests/e2e/test_x.py::test_y[a]" -> "e2e"; a test file directly in tests/ -> "tests"."""
+    parts = nodeid.split("::", 1)[0].split("/")
+    if parts[0] == "tests" and len(parts) > 2:
+        return parts[1]
+    return parts[0] if len(parts) > 1 else "."
+
+
+def add_test(nodeid: str, seconds: float, builds: list[tuple[str, float]]) -> None:
+    """A test's wall SECONDS, and the images built while it set up (BUILDS)."""
+    entry = _dirs.setdefault(top_dir(nodeid), {"seconds": 0.0, "tests": 0, "images": []})
+    entry["seconds"] += seconds
+    entry["tests"] += 1
+    entry["images"] += [[name, round(secs, 1)] for name, secs in builds]
+
+
+def add_reprovision(seconds: float) -> None:
+    """The product's provisioning of a server booted from the provisioned image."""
+    _reprovision.append(round(seconds, 1))
+
+
+def mark(name: str) -> None:
+    _marks[name] = time.monotonic()
+
+
+def write() -> None:
+    path = os.environ.get(TIMINGS_ENV)
+    if not path:
+        return
+    now = time.monotonic()
+    data = {
+        "collection": round(_marks.get("collected", now) - _marks.get("start", now), 1),
+        "session": round(now - _marks.get("start", now), 1),
+        "dirs": {name: {**e, "seconds": round(e["seconds"], 1)} for name, e in _dirs.items()},
+        "reprovision": _reprovision,
+    }
+    tmp = Path(f"{path}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.rename(path)  # whole or not at all
+
+
+# -- the table scripts/test.sh prints at the end -----------------------------------
+
+# The main run's directories in the order a reader expects them.
+DIR_ORDER = ("unit", "web", "cli", "integration", "queue", "e2e", "browser")
+
+
+def _fmt(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{seconds:8.1f}s" + (f"  ({int(minutes)}m{rest:04.1f}s)" if minutes else "")
+
+
+def report(tiers: list[tuple[str, float]], data: dict[str, Any] | str, main_tier: str) -> str:
+    """The timing table: each tier, and inside MAIN_TIER each top-level test directory."""
+    width = 46
+    lines = [f"{'tier':<{width}}{'seconds':>9}"]
+    for name, seconds in tiers:
+        lines.append(f"{name:<{width}}{_fmt(seconds)}")
+        if name == main_tier:
+            lines += _main_run_lines(data, width) if isinstance(data, dict) else [f"  ({data})"]
+    lines.append(f"{'total':<{width}}{_fmt(sum(s for _, s in tiers))}")
+    return "\n".join(lines)
+
+
+def _main_run_lines(data: dict[str, Any], width: int) -> list[str]:
+    lines = [f"{'  collection':<{width}}{_fmt(float(data.get('collection', 0.0)))}"]
+    dirs: dict[str, dict[str, Any]] = data.get("dirs", {})
+    order = [d for d in DIR_ORDER if d in dirs] + sorted(d for d in dirs if d not in DIR_ORDER)
+    built = False
+    for d in order:
+        label = f"  {d} ({int(dirs[d]['tests'])} tests)"
+        lines.append(f"{label:<{width}}{_fmt(float(dirs[d]['seconds']))}")
+        for image, seconds in dirs[d].get("images", []):
+            kind_release = str(image).rsplit("-", 1)[0]
+            lines.append(f"{'    of which building ' + kind_release:<{width}}{_fmt(float(seconds))}")
+            built = True
+    if not built:
+        lines.append("  (every test image came from the cache)")
+    reprovision: list[float] = sorted(data.get("reprovision", []))
+    if reprovision:
+        median = reprovision[len(reprovision) // 2]
+        lines.append(f"    the product's provisioning of a server from the provisioned image: "
+                     f"{len(reprovision)}x, median {median:.1f}s")  # fmt: skip
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    """python -m tests.testbed.timings TIERS_TSV JSON MAIN_TIER: print the table."""
+    tiers_path, json_path, main_tier = argv
+    tiers: list[tuple[str, float]] = []
+    for line in Path(tiers_path).read_text().splitlines():
+        name, _, seconds = line.rpartition("\t")
+        tiers.append((name, float(seconds)))
+    data: dict[str, Any] | str
+    try:
+        data = json.loads(Path(json_path).read_text())
+    except (OSError, ValueError) as exc:
+        data = f"no per-directory times: {exc}"
+    print(report(tiers, data, main_tier))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
