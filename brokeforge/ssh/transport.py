@@ -236,7 +236,22 @@ def connect(target: SshTarget) -> Connection:
     return _run_in_loop(_connect(target))
 
 
+def _client_key(target: SshTarget) -> asyncssh.SSHKey:
+    """The private key to log in with, or ConnectFailed saying why it cannot be used."""
+    try:
+        return asyncssh.import_private_key(target.private_key)
+    except asyncssh.KeyImportError as exc:
+        if "passphrase" in str(exc).lower():
+            reason = "it is protected by a passphrase; give a key without one"
+        else:
+            reason = "it is not a private key asyncssh can read (OpenSSH, PEM or PKCS#8)"
+        raise ConnectFailed(
+            target.host, target.port, f"the private key for {target.username!r} cannot be used: {reason}"
+        ) from None
+
+
 async def _connect(target: SshTarget) -> Connection:
+    client_key = _client_key(target)  # before any connection: a bad key fails fast and clearly
     pinned = bool(target.pinned_host_key)
     client = _PinningClient(pinned)
     trusted = [asyncssh.import_public_key(target.pinned_host_key)] if pinned else []
@@ -250,7 +265,7 @@ async def _connect(target: SshTarget) -> Connection:
                 target.host,
                 target.port,
                 username=target.username,
-                client_keys=[asyncssh.import_private_key(target.private_key)],
+                client_keys=[client_key],
                 known_hosts=(trusted, [], []),
                 agent_path=None,
                 config=None,
