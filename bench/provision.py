@@ -55,7 +55,7 @@ TOP_STEPS = 10
 sys.path.insert(0, str(REPO))
 
 from tests.testbed import BootedServer, Testbed, default_cache_dir  # noqa: E402
-from tests.workers import Workers  # noqa: E402
+from tests.testbed.panel import Panel, create_panel  # noqa: E402
 
 # What must hold on both servers once provisioned (checked untimed, after each round).
 SAME_FILES = "/etc/nginx/sites-available/default /etc/sudoers.d/90-brokeforge"
@@ -128,55 +128,15 @@ def run_bare(srv: BootedServer, script: str) -> BareRun:
 # -- the product, through its CLI --------------------------------------------------------------------
 
 
-class Panel:
-    """A fresh panel: its own BROKEFORGE_HOME, an admin, a real worker; driven only by its CLI."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        home.mkdir(parents=True)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("BROKEFORGE_", "DJANGO_"))},
-            "BROKEFORGE_HOME": str(home),
-            "DJANGO_SUPERUSER_USERNAME": "admin",
-            "DJANGO_SUPERUSER_PASSWORD": "bench-admin-password",
-            "DJANGO_SUPERUSER_EMAIL": "admin@example.invalid",
-            "PYTHONPATH": str(REPO),
-        }
-        self.workers = Workers(self.env, home)
-
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "brokeforge.cli", *args],
-            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=CLI_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        if check and result.returncode != 0:
-            raise SystemExit(
-                f"brokeforge {' '.join(args)} exited {result.returncode}\n"
-                f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
-            )
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.cli(*args, "--json").stdout)
-
-    def set_up(self) -> None:
-        self.cli("migrate")
-        subprocess.run(
-            [sys.executable, "manage.py", "createsuperuser", "--noinput", "--skip-checks"],
-            cwd=REPO, env=self.env, check=True, capture_output=True,
-        )  # fmt: skip
-        self.workers.start()
-
-    def wait_for_worker(self, timeout: float = 60.0) -> None:
-        """A user's panel has its workers running before they press anything: wait for ours."""
-        log = self.home / "worker-0.log"
-        deadline = time.monotonic() + timeout
-        while "Starting worker" not in (log.read_text() if log.exists() else ""):
-            worker = self.workers.started[0]
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the worker did not start:\n{log.read_text() if log.exists() else ''}")
-            time.sleep(0.1)
+def wait_for_worker(panel: Panel, timeout: float = 60.0) -> None:
+    """A user's panel has its workers running before they press anything: wait for ours."""
+    worker = panel.workers.started[0]
+    log = panel.home.parent / "worker-0.log"
+    deadline = time.monotonic() + timeout
+    while "Starting worker" not in (log.read_text() if log.exists() else ""):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker did not start:\n{log.read_text() if log.exists() else ''}")
+        time.sleep(0.1)
 
 
 @dataclass
@@ -214,7 +174,7 @@ def run_ours(panel: Panel, srv: BootedServer) -> OursRun:
     added = panel.json("servers", "add", "--name", srv.hostname, "--ip", srv.ip, "--php", PHP_VERSION)
     srv.run(added["connect_command"])  # what a user pastes into a root shell on the server
     server_id = str(added["id"])
-    panel.wait_for_worker()
+    wait_for_worker(panel)
 
     dispatched_at = time.time()
     started = time.perf_counter()
@@ -308,9 +268,9 @@ def local_keys(tmp: Path, root_key: Path) -> tuple[str, str]:
 
 def one_round(bed: Testbed, tmp: Path, index: int, keys: tuple[str, str]) -> tuple[OursRun, BareRun]:
     ours_srv, bare_srv = bed.boot_many([f"bench-ours-{index}", f"bench-bare-{index}"])
-    panel = Panel(tmp / f"panel-{index}")
+    panel = create_panel(tmp / f"panel-{index}", timings={})  # the product's own defaults
     try:
-        panel.set_up()
+        panel.start_worker()
         script = bare_script(bare_srv.hostname, *keys)
         ours_first = index % 2 == 0
         if ours_first:
