@@ -112,6 +112,14 @@ def run_job(job_id: int) -> None:
     job = Job.objects.select_related("server").get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         return  # already run, reaped, or superseded
+    if job.server_id is None:
+        # Its server was deleted while it waited: it can never run, so it must not wait forever.
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED,
+            error=f"Server {job.server_name} was deleted before this job could run; nothing was done.",
+            finished_at=timezone.now(),
+        )
+        return
     try:
         acquire_lock(job)
     except ServerBusy as busy:
