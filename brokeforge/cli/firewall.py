@@ -53,9 +53,7 @@ def list_rules(server_id: int, as_json: bool) -> None:
 @needs_database
 def delete_rule(rule_id: int, wait: bool, as_json: bool) -> None:
     """Delete one rule from its server (the SSH rule the panel uses cannot be deleted)."""
-    rule = ServerPackage.objects.select_related("server").filter(pk=rule_id).first()
-    if rule is None:
-        raise click.BadParameter(f"There is no firewall rule #{rule_id}.", param_hint="RULE_ID")
+    rule = output.find(ServerPackage.objects.select_related("server"), rule_id, "firewall rule", "RULE_ID")
     try:
         job = firewall_actions.delete_rule(rule, rule.server.owner)
     except ActionError as exc:

@@ -75,10 +75,7 @@ def report_job(job: Job, wait: bool, as_json: bool) -> None:
 
 
 def get_job(job_id: int) -> Job:
-    job = Job.objects.select_related("server").filter(pk=job_id).first()
-    if job is None:
-        raise click.BadParameter(f"There is no job #{job_id}.", param_hint="ID")
-    return job
+    return output.find(Job.objects.select_related("server"), job_id, "job", "ID")
 
 
 @click.group()

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+from django.db.models import Model, QuerySet
 from rich.console import Console
 from rich.text import Text, TextType
 
@@ -33,6 +34,17 @@ STATUS_STYLES = {
     "stalled": "red",
     "host_key_changed": "red",
 }
+
+
+M = TypeVar("M", bound=Model)
+
+
+def find(records: QuerySet[M], pk: int, what: str, param_hint: str) -> M:
+    """The record with id `pk`, or a usage error that names what was not found."""
+    record = records.filter(pk=pk).first()
+    if record is None:
+        raise click.BadParameter(f"There is no {what} #{pk}.", param_hint=param_hint)
+    return record
 
 
 def printable(value: object) -> str:

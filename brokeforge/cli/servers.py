@@ -65,10 +65,7 @@ def server_details(server: Server) -> dict[str, Any]:
 
 
 def get_server(server_id: int) -> Server:
-    server = Server.objects.select_related("owner").filter(pk=server_id).first()
-    if server is None:
-        raise click.BadParameter(f"There is no server #{server_id}.", param_hint="ID")
-    return server
+    return output.find(Server.objects.select_related("owner"), server_id, "server", "ID")
 
 
 def resolve_owner(username: str | None) -> Any:

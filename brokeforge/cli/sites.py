@@ -14,10 +14,7 @@ from brokeforge.sites.models import Site
 
 
 def get_site(site_id: int) -> Site:
-    site = Site.objects.select_related("server__owner").filter(pk=site_id).first()
-    if site is None:
-        raise click.BadParameter(f"There is no site #{site_id}.", param_hint="SITE_ID")
-    return site
+    return output.find(Site.objects.select_related("server__owner"), site_id, "site", "SITE_ID")
 
 
 @click.group()
