@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 from brokeforge import home
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -70,6 +72,10 @@ TEMPLATES = [
 ]
 
 
+# How long a database write waits for a lock another process holds before it fails.
+DATABASE_LOCK_TIMEOUT_SECONDS = float(os.environ.get("BROKEFORGE_DATABASE_LOCK_TIMEOUT", "20"))
+
+
 def _database(url: str | None) -> dict[str, Any]:
     if not url or url.startswith("sqlite:///"):
         name = Path(url.removeprefix("sqlite://")) if url else HOME / "brokeforge.sqlite3"
@@ -86,7 +92,7 @@ def _database(url: str | None) -> dict[str, Any]:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
+                "timeout": DATABASE_LOCK_TIMEOUT_SECONDS,
             },
         }
     parsed = urlparse(url)
@@ -99,6 +105,8 @@ def _database(url: str | None) -> dict[str, Any]:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
+        # A statement waiting on a lock gives up in the same time as on SQLite.
+        "OPTIONS": {"options": f"-c lock_timeout={round(DATABASE_LOCK_TIMEOUT_SECONDS * 1000)}"},
     }
 
 
@@ -154,6 +162,15 @@ ALLOW_LOCAL_ADDRESSES = os.environ.get("BROKEFORGE_ALLOW_LOCAL_ADDRESSES") == "1
 # How long to wait for a TCP connection and SSH handshake, and for any one command.
 SSH_CONNECT_TIMEOUT = float(os.environ.get("BROKEFORGE_SSH_CONNECT_TIMEOUT", "10"))
 SSH_COMMAND_TIMEOUT = float(os.environ.get("BROKEFORGE_SSH_COMMAND_TIMEOUT", "900"))
-# A running job writes a heartbeat this often; one silent for STALL_AFTER seconds is stalled.
+# A running job writes a heartbeat this often; one silent for STALL_AFTER seconds is stalled, and
+# its server's lock freed. A job whose heartbeat cannot be written stops itself before that.
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("BROKEFORGE_JOB_HEARTBEAT", "5"))
-JOB_STALL_AFTER_SECONDS = float(os.environ.get("BROKEFORGE_JOB_STALL_AFTER", "30"))
+JOB_STALL_AFTER_SECONDS = float(os.environ.get("BROKEFORGE_JOB_STALL_AFTER", "60"))
+# A heartbeat delayed by a slow database must not pass for a dead worker: the stall limit leaves
+# room for a few heartbeats and for a write that waits out the whole lock timeout.
+if JOB_STALL_AFTER_SECONDS < 3 * JOB_HEARTBEAT_SECONDS + DATABASE_LOCK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"BROKEFORGE_JOB_STALL_AFTER ({JOB_STALL_AFTER_SECONDS:g}s) must be at least three heartbeats "
+        f"(BROKEFORGE_JOB_HEARTBEAT, {JOB_HEARTBEAT_SECONDS:g}s) plus the database lock timeout "
+        f"(BROKEFORGE_DATABASE_LOCK_TIMEOUT, {DATABASE_LOCK_TIMEOUT_SECONDS:g}s)."
+    )

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from brokeforge.actions import ActionError
-from brokeforge.jobs import queue
+from brokeforge.actions import ActionError, jobs
 from brokeforge.jobs.models import Job
 from brokeforge.lib.enums import PackageName, PackageStatus, PackageType
 from brokeforge.packages import registry
@@ -35,7 +34,7 @@ def add_rule(
     if rule.rule_type == "deny" and rule.port == server.ssh_port:
         raise ActionError(f"Refusing to deny port {rule.port}: the panel reaches {server.name} through it.")
     job_class = registry.service(PackageName.FIREWALL_RULE).installer_job
-    return queue.dispatch(job_class, server, *_arguments(rule), started_by=user)
+    return jobs.dispatch(job_class, server, *_arguments(rule), started_by=user)
 
 
 def delete_rule(package: ServerPackage, user: Any = None) -> Job:
@@ -52,7 +51,7 @@ def delete_rule(package: ServerPackage, user: Any = None) -> Job:
         )
     remover_job = registry.service(PackageName.FIREWALL_RULE).remover_job
     assert remover_job is not None
-    return queue.dispatch(remover_job, server, *_arguments(rule), started_by=user)
+    return jobs.dispatch(remover_job, server, *_arguments(rule), started_by=user)
 
 
 def _arguments(rule: FirewallRule) -> list[Any]:

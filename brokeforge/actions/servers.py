@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from brokeforge.actions import ActionError
+from brokeforge.actions import ActionError, jobs
 from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.lib import validators
@@ -90,30 +90,89 @@ def provision(server: Server, user: Any = None) -> Job:
     server.provision = {str(step.value): ProvisionStatus.PENDING.value for step in ProvisionStep}
     server.provision_status = ProvisionStatus.PENDING
     server.save(update_fields=["provision", "provision_status"])
-    return queue.dispatch(ProvisionInstallerJob, server, server.php_version, started_by=user)
+    return jobs.dispatch(ProvisionInstallerJob, server, server.php_version, started_by=user)
 
 
-def accept_host_key(server: Server, user: Any) -> None:
-    """Pin the key the server now presents: an explicit, recorded decision by a user."""
-    if not server.presented_host_key:
-        raise ActionError(f"{server.name} has not presented a different host key.")
-    HostKeyEvent.objects.create(
-        server=server,
-        action=HostKeyEvent.Action.ACCEPTED,
-        fingerprint=server.presented_host_key_fingerprint,
-        previous_fingerprint=server.host_key_fingerprint,
-        user=user,
+def accept_host_key(server: Server, user: Any, fingerprint: str) -> HostKeyEvent:
+    """Pin the key the server presented, if it is the very key the user was shown and judged.
+
+    `fingerprint` is the presented key's fingerprint as the page or `servers show` printed it.
+    A different key may have been presented since (the server was replaced again, or someone is
+    in the middle): accepting it would pin a key nobody looked at, so it is refused.
+    """
+    shown = fingerprint.strip()
+    seen = _host_key_state(server.pk)
+    _check_acceptable(server.name, seen, shown)
+    with transaction.atomic():
+        if not _pin_presented_key(server.pk, seen):
+            # A refusal recorded a new key, or another accept won, between our read and write.
+            _check_acceptable(server.name, _host_key_state(server.pk), shown)
+            raise ActionError(
+                f"The host key of {server.name} changed while it was being accepted; "
+                "reload and compare its fingerprint again."
+            )
+        event = HostKeyEvent.objects.create(
+            server=server,
+            action=HostKeyEvent.Action.ACCEPTED,
+            fingerprint=seen["presented_host_key_fingerprint"],
+            previous_fingerprint=seen["host_key_fingerprint"],
+            user=user,
+        )
+    server.refresh_from_db()
+    return event
+
+
+_HOST_KEY_FIELDS = ("host_key_fingerprint", "presented_host_key", "presented_host_key_fingerprint")
+
+
+def _host_key_state(server_id: int) -> dict[str, str]:
+    """The server's pinned and presented keys as the database holds them now, not as the
+    (possibly stale) object in hand says."""
+    state: dict[str, str] = Server.objects.filter(pk=server_id).values(*_HOST_KEY_FIELDS).get()
+    return state
+
+
+def _check_acceptable(name: str, state: dict[str, str], shown: str) -> None:
+    presented = state["presented_host_key_fingerprint"]
+    if not state["presented_host_key"]:
+        raise ActionError(f"{name} has not presented a different host key.")
+    if not shown:
+        raise ActionError(
+            f"Give the fingerprint of the host key you accept ({presented} is the one {name} "
+            "presents now); compare it with the server's own first."
+        )
+    if shown != presented:
+        raise ActionError(
+            f"{name} now presents host key {presented}, not {shown}, the one you were shown. "
+            "It changed again since; compare the new fingerprint with the server's own before "
+            "accepting it."
+        )
+
+
+def _pin_presented_key(server_id: int, seen: dict[str, str]) -> bool:
+    """Compare-and-swap: pin the presented key only if the row still holds exactly what was
+    checked, so a key recorded by a concurrent refusal is never pinned unseen."""
+    now = timezone.now()
+    updated = Server.objects.filter(pk=server_id, **seen).update(
+        host_key=seen["presented_host_key"],
+        host_key_fingerprint=seen["presented_host_key_fingerprint"],
+        host_key_pinned_at=now,
+        presented_host_key="",
+        presented_host_key_fingerprint="",
+        connection_status=ConnectionStatus.PENDING,
+        connection_error="",
+        updated_at=now,
     )
-    server.host_key = server.presented_host_key
-    server.host_key_fingerprint = server.presented_host_key_fingerprint
-    server.host_key_pinned_at = timezone.now()
-    server.presented_host_key = server.presented_host_key_fingerprint = ""
-    server.connection_status = ConnectionStatus.PENDING
-    server.connection_error = ""
-    server.save()
+    return updated == 1
 
 
 def delete_server(server: Server) -> None:
-    if server.jobs.filter(status__in=JobStatus.active()).exists():
-        raise ActionError(f"{server.name} has a job queued or running; wait for it to finish.")
-    server.delete()
+    # The row lock orders this against queueing a job (queue.dispatch takes it too): a job is
+    # either queued first, and seen here, or finds its server gone.
+    with transaction.atomic():
+        locked = Server.objects.select_for_update().filter(pk=server.pk).first()
+        if locked is None:
+            return  # already deleted
+        if locked.jobs.filter(status__in=JobStatus.active()).exists():
+            raise ActionError(f"{server.name} has a job queued or running; wait for it to finish.")
+        locked.delete()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from brokeforge.actions import ActionError
+from brokeforge.actions import ActionError, jobs
 from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job
 from brokeforge.lib.enums import PackageName
@@ -23,7 +23,7 @@ def run_command(site: Site, command: str, timeout: int | str = 120, user: Any = 
     except ValueError as exc:
         raise ActionError(str(exc)) from None
     job_class = registry.service(PackageName.SITE_COMMAND).installer_job
-    return queue.dispatch(job_class, site, command, seconds, started_by=user)
+    return jobs.dispatch(job_class, site, command, seconds, started_by=user)
 
 
 def command_history(site: Site) -> QuerySet[Job]:

@@ -1,4 +1,5 @@
-"""`brokeforge servers ...`: add, list, inspect, verify, provision and delete servers."""
+"""`brokeforge servers ...`: add, list, inspect, verify, provision and delete servers; accept a
+changed host key and read the host-key history."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import click
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 from rich.table import Table
+from rich.text import Text
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import servers as server_actions
+from brokeforge.actions.scope import user_host_key_events
 from brokeforge.cli import output
 from brokeforge.cli.jobs import job_dict
 from brokeforge.cli.main import needs_database
@@ -21,7 +24,7 @@ from brokeforge.cli.watch import POLL_SECONDS, NoWorkerHint, watch_job
 from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.lib.enums import ConnectionStatus, ProvisionStatus, ProvisionStep
-from brokeforge.servers.models import Server
+from brokeforge.servers.models import HostKeyEvent, Server
 
 
 def server_dict(server: Server) -> dict[str, Any]:
@@ -174,10 +177,18 @@ def print_details(details: dict[str, Any]) -> None:
     out.print(f"OS: {details['os_name']} {details['os_version']}".rstrip())
     out.print(f"host key: {details['host_key_fingerprint'] or 'not pinned yet'}")
     if details["presented_host_key_fingerprint"]:
+        # Unwrapped: a fingerprint or command broken over lines cannot be compared or pasted.
         out.print(
             output.text(
                 ("presented a different host key: ", "red"), details["presented_host_key_fingerprint"]
-            )
+            ),
+            soft_wrap=True,
+        )
+        out.print(
+            "If it is one the server itself lists (the connect command prints them), accept it with "
+            f"`brokeforge servers accept-host-key {details['id']} "
+            f"--fingerprint {details['presented_host_key_fingerprint']}`.",
+            soft_wrap=True,
         )
     out.print(
         output.text(
@@ -266,6 +277,91 @@ def provision(server_id: int, wait: bool) -> None:
     )
     if wait and watch_job(job, show_provision=True).status != JobStatus.SUCCEEDED:
         sys.exit(1)
+
+
+def host_key_event_dict(event: HostKeyEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "server_id": event.server_id,
+        "server_name": event.server_name,
+        "server_address": event.server_address,
+        "server_port": event.server_port,
+        "server_deleted": event.server_deleted,
+        "action": event.action,
+        "fingerprint": event.fingerprint,
+        "previous_fingerprint": event.previous_fingerprint,
+        "user": event.user.get_username() if event.user else None,
+        "created_at": event.created_at,
+    }
+
+
+@servers.command("accept-host-key")
+@click.argument("server_id", metavar="ID", type=int)
+@click.option(
+    "--fingerprint",
+    required=True,
+    metavar="SHA256:...",
+    help="The fingerprint of the presented key, as `servers show` printed it; any other key is refused.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def accept_host_key(server_id: int, fingerprint: str, as_json: bool) -> None:
+    """Pin the host key a server presented instead of its pinned one, after comparing it."""
+    server = get_server(server_id)
+    try:
+        event = server_actions.accept_host_key(server, server.owner, fingerprint)
+    except ActionError as exc:
+        raise action_error(exc) from None
+    if as_json:
+        output.print_json(host_key_event_dict(event))
+        return
+    out = output.console()
+    out.print(
+        output.text(
+            f"Accepted host key {event.fingerprint} for {server.name}",
+            f" (was {event.previous_fingerprint}).",
+        ),
+        soft_wrap=True,
+    )
+    out.print(f"Verify the connection again: `brokeforge servers verify {server.pk}`.")
+
+
+@servers.command("host-keys")
+@click.argument("server_id", metavar="[ID]", type=int, required=False)
+@click.option("--owner", help="Only the servers of this user, deleted ones included.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def host_keys(server_id: int | None, owner: str | None, as_json: bool) -> None:
+    """Host-key history: pinned, refused and accepted keys, kept after a server is deleted.
+
+    With ID, one server's; without, every server's, deleted servers' included.
+    """
+    events = HostKeyEvent.objects.all() if owner is None else user_host_key_events(resolve_owner(owner))
+    if server_id is not None:
+        events = events.filter(server=get_server(server_id))
+    rows = [host_key_event_dict(event) for event in events.select_related("user")]
+    if as_json:
+        output.print_json(rows)
+        return
+    out = output.console()
+    if not rows:
+        out.print("No host-key events recorded.")
+    for row in rows:
+        # One line per event, unwrapped, so fingerprints stay whole to compare and copy.
+        out.print(host_key_line(row), soft_wrap=True)
+
+
+def host_key_line(row: dict[str, Any]) -> Text:
+    port = f":{row['server_port']}" if row["server_port"] not in (None, 22) else ""
+    return output.text(
+        f"{output.when(row['created_at'])}  {row['server_name']}",
+        (" (deleted)", "red") if row["server_deleted"] else "",
+        f" {row['server_address'] or ''}{port}  ",
+        (row["action"], "bold"),
+        f" {row['fingerprint']}",
+        f" (was {row['previous_fingerprint']})" if row["previous_fingerprint"] else "",
+        f" by {row['user']}" if row["user"] else "",
+    )
 
 
 @servers.command("delete")

@@ -3,6 +3,11 @@
 It opens one SSH connection per login user for the whole job and reuses it for every step;
 pins the host key on first connect and refuses a changed one; streams each command's output into
 its JobStep while the command runs; masks the job's secrets in everything it stores.
+
+It is also the job's fence. Before each step it checks that the job still runs and still holds
+its server's lock, and that its time limit has not passed; each command runs under the server's
+own lease (packages/base/lease.py); and stop() (called from the heartbeat thread) kills the command running.
+A job that may not go on raises JobStopped and touches the server no more.
 """
 
 from __future__ import annotations
@@ -16,17 +21,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStep, StepStatus
+from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStatus, JobStep, StepStatus
 from brokeforge.lib.enums import ConnectionStatus, CredentialType
 from brokeforge.lib.redact import REDACTION_MARGIN_CHARS, Secrets, redact, redact_tail
 from brokeforge.packages.base.command import Command
+from brokeforge.packages.base.lease import STOP_GRACE_SECONDS, holder, leased, stop_script, was_refused
 from brokeforge.servers.models import HostKeyEvent, Server
 from brokeforge.ssh import (
     CommandFailed,
     CommandResult,
+    CommandTimeout,
     ConnectFailed,
     Connection,
     HostKeyMismatch,
@@ -37,8 +45,14 @@ from brokeforge.ssh import (
 
 # Output is written to the database at most this often while a command runs.
 FLUSH_SECONDS = 0.5
+# The stop script waits out the command's grace period, then kills it: this is plenty.
+STOP_SCRIPT_TIMEOUT = STOP_GRACE_SECONDS + 10
 # What a job's result keeps of each long text it hands back (a site command's output).
 RESULT_TEXT_CHARS = 64 * 1024
+
+
+class JobStopped(Exception):
+    """The job may not go on: it lost its server's lock or lease, its heartbeat, or its time."""
 
 
 def command_hash(command: Command, credential: CredentialType) -> str:
@@ -113,6 +127,12 @@ class _OutputWriter:
         if self.step is not None:
             _close_step(self.step, status, started, self.stored(), self.total_bytes, exit_code)
 
+    def finish_failed(self, exit_code: int | None, started: float) -> None:
+        """Close the step as failed, on the way out of an error: when the journal itself is what
+        failed, this write may fail too, and the error to report is the first one."""
+        with suppress(DatabaseError):
+            self.finish(StepStatus.FAILED, exit_code, started)
+
 
 class JournalRunner:
     def __init__(
@@ -121,10 +141,17 @@ class JournalRunner:
         *,
         succeeded: dict[str, str] | None = None,
         private_key_overrides: dict[CredentialType, str] | None = None,
+        time_limit: float | None = None,
     ) -> None:
         self.job = job
         self.job_id: int | None = job.pk
         self.secrets = Secrets()
+        self.time_limit = time_limit
+        self._deadline = None if time_limit is None else time.monotonic() + time_limit
+        # Why the job must stop, once something (the heartbeat) said so; read before every step.
+        self._stop_reason: str | None = None
+        self._lease_holder = holder(job.pk)
+        self._claimed: set[int] = set()  # servers whose lease this job has claimed
         # {step key: command hash} of the commands that succeeded in the attempt this one retries.
         self.succeeded = succeeded or {}
         self.private_key_overrides = private_key_overrides or {}
@@ -152,36 +179,53 @@ class JournalRunner:
         if command.skippable and self.succeeded.get(key) == digest:
             self._record_skipped(key, shown, digest)
             return CommandResult(0, "", "")
+        self._fence(server.pk)
         connection = self._connection(server, credential)
+        timeout, limited_by_job = self._command_timeout(command.timeout or settings.SSH_COMMAND_TIMEOUT)
+        script = leased(command.remote_script(), self._lease_holder, claim=server.pk not in self._claimed)
         writer = _OutputWriter(self.secrets)
         started = time.monotonic()
         try:
             result = connection.run(
-                command.remote_script(),
+                script,
                 stdin=command.stdin,
-                timeout=command.timeout or settings.SSH_COMMAND_TIMEOUT,
+                timeout=timeout,
                 check=command.check,
                 on_start=lambda: writer.attach(
                     self._start_step(key, shown, is_command=True, command_hash=digest)
                 ),
                 on_output=writer.write,
+                on_quiet=writer.flush,
                 display=shown,
             )
         except CommandFailed as exc:
-            writer.finish(StepStatus.FAILED, exc.exit_code, started)
+            if isinstance(exc, CommandTimeout):
+                self._stop_remote(connection)
+            writer.finish_failed(exc.exit_code, started)
+            if isinstance(exc, CommandTimeout) and limited_by_job:
+                raise JobStopped(self._time_limit_message()) from exc
+            if was_refused(exc.exit_code, exc.stderr_tail):
+                raise JobStopped(self._lease_lost_message(server)) from exc
             raise
         except BaseException:
-            writer.finish(StepStatus.FAILED, None, started)
+            # Stopped following it (an abort, a journal write that failed): stop it on the server.
+            self._stop_remote(connection)
+            writer.finish_failed(None, started)
             raise
+        self._claimed.add(server.pk)
         writer.finish(
             StepStatus.SUCCEEDED if result.exit_code == 0 else StepStatus.FAILED, result.exit_code, started
         )
+        if was_refused(result.exit_code, result.stderr):
+            raise JobStopped(self._lease_lost_message(server))
         return result
 
     def record_result(self, result: dict[str, Any]) -> None:
         Job.objects.filter(pk=self.job.pk).update(result=_redacted(result, self.secrets))
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
+        if self.job.server_id is not None:
+            self._fence(self.job.server_id)
         step = self._start_step(self._next_key(), description, is_command=False)
         started = time.monotonic()
         try:
@@ -193,12 +237,69 @@ class JournalRunner:
             raise
         _close_step(step, StepStatus.SUCCEEDED, started)
 
+    # -- the fence -----------------------------------------------------------------------------
+
+    def stop(self, reason: str) -> None:
+        """From any thread: the job must not go on. The command running is killed on the server
+        and the next step raises JobStopped."""
+        self._stop_reason = reason
+        for connection in list(self._connections.values()):
+            connection.abort(reason)
+
+    def _fence(self, server_id: int) -> None:
+        """Raise JobStopped unless this job may still take a step on the server."""
+        if self._stop_reason is not None:
+            raise JobStopped(f"Job #{self.job.pk} stopped: {self._stop_reason}.")
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise JobStopped(self._time_limit_message())
+        holds_lock = Job.objects.filter(
+            pk=self.job.pk, status=JobStatus.RUNNING, lock__server_id=server_id
+        ).exists()
+        if not holds_lock:
+            raise JobStopped(
+                f"Job #{self.job.pk} no longer holds its server's lock (it was declared stalled, "
+                "or its lock was freed); it stopped before its next step."
+            )
+
+    def _stop_remote(self, connection: Connection) -> None:
+        """Stop this job's command if it still runs on the server; the panel stopped following it."""
+        # Best effort on the way out of an error: that error is what the job reports.
+        with suppress(SshError):
+            connection.run(
+                stop_script(self._lease_holder),
+                timeout=STOP_SCRIPT_TIMEOUT,
+                check=False,
+                cleanup=True,
+                display="stop the command",
+            )
+
+    def _command_timeout(self, requested: float) -> tuple[float, bool]:
+        """The command's timeout, cut to the job's time left; and whether the job's limit is what binds."""
+        if self._deadline is None:
+            return requested, False
+        left = self._deadline - time.monotonic()
+        return (left, True) if left < requested else (requested, False)
+
+    def _time_limit_message(self) -> str:
+        return (
+            f"Job #{self.job.pk} ran past its time limit of {self.time_limit:g}s and was stopped; "
+            "the command running then was killed on the server."
+        )
+
+    def _lease_lost_message(self, server: Server) -> str:
+        return (
+            f"{server.name} refused this job's command: another job took the server over "
+            f"(this job had been declared stalled). Job #{self.job.pk} stopped."
+        )
+
     # -- connections ---------------------------------------------------------------------------
 
     def _connection(self, server: Server, credential: CredentialType) -> Connection:
         cache_key = (server.pk, credential)
         if cache_key not in self._connections:
-            self._connections[cache_key] = self._open(server, credential)
+            connection = self._connections[cache_key] = self._open(server, credential)
+            if self._stop_reason is not None:  # stop() came while this one was opening
+                connection.abort(self._stop_reason)
         return self._connections[cache_key]
 
     def _open(self, server: Server, credential: CredentialType) -> Connection:

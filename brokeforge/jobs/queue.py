@@ -1,9 +1,13 @@
 """Queueing and running package jobs on the Django Tasks API, one job per server at a time.
 
-dispatch() writes a Job row and enqueues `run_job` with its id. A worker picks it up, takes the
-server's lock (or re-enqueues itself a moment later while another job holds it), runs the job's
-handle() with a JournalRunner in context and a heartbeat thread beside it, and records the
-outcome. The reaper (reaper.py) deals with workers that die in the middle.
+dispatch() writes a Job row and enqueues `run_job` with its id. A worker picks it up and takes
+the server's lock; while another job holds it, the job is parked (no task waits for it) and the
+holder wakes the oldest parked job when it lets the lock go. The worker runs the job's handle()
+with a JournalRunner in context and a heartbeat thread beside it, and records the outcome. The
+reaper (reaper.py) deals with workers that die or hang in the middle.
+
+Every change to a server's lock happens in a transaction that first locks the server's row, so
+taking, parking, releasing and deleting the server are one at a time per server.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import os
 import socket
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -33,12 +38,13 @@ from brokeforge.sites.models import Site
 
 log = logging.getLogger(__name__)
 
-# How soon a job waiting for its server's lock looks again.
-LOCK_RETRY_SECONDS = 2.0
-
 
 class ServerBusy(Exception):
     pass
+
+
+class ServerGone(ValueError):
+    """The job's server was deleted: nothing can run on it."""
 
 
 def job_path(job_class: type[PackageJob]) -> str:
@@ -80,17 +86,34 @@ def dispatch(
     started_by: User | None = None,
     retry_of: Job | None = None,
 ) -> Job:
-    """Queue a job for the workers. Returns its journal entry."""
-    job = create_job(job_class, target, *arguments, started_by=started_by, retry_of=retry_of)
-    _enqueue(job)
+    """Queue a job for the workers. Returns its journal entry.
+
+    Raises ServerGone if the server was deleted meanwhile: the server's row is locked while the
+    job is written, so a deletion comes either before (no job) or after (it sees the job)."""
+    with transaction.atomic():
+        _lock_target_server(target)
+        job = create_job(job_class, target, *arguments, started_by=started_by, retry_of=retry_of)
+        _enqueue(job)
     return job
 
 
-def _enqueue(job: Job, delay: float = 0) -> None:
-    queued = run_job
-    if delay:
-        queued = run_job.using(run_after=timezone.now() + timedelta(seconds=delay))
-    result = queued.enqueue(job.pk)
+def _lock_target_server(target: Target) -> None:
+    server = target.server if isinstance(target, Site) else target
+    _lock_server_row(server.pk, f"Server {server.name} was deleted; nothing was queued.")
+
+
+def _lock_server_row(server_id: int | None, gone: str = "The server was deleted.") -> int:
+    """Lock the server's row until the transaction ends; ServerGone(gone) if it no longer exists.
+    (SQLite has no row locks, but every transaction there takes the write lock up front.)"""
+    if server_id is None or not list(
+        Server.objects.select_for_update().filter(pk=server_id).values_list("pk", flat=True)
+    ):
+        raise ServerGone(gone)
+    return server_id
+
+
+def _enqueue(job: Job) -> None:
+    result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
@@ -108,23 +131,20 @@ def retry(job: Job, started_by: User | None = None) -> Job:
 
 @task()
 def run_job(job_id: int) -> None:
-    """The one task the queue knows: run journal job `job_id` when its server is free."""
-    job = Job.objects.select_related("server").get(pk=job_id)
+    """The one task the queue knows: run journal job `job_id`, or park it while its server is busy."""
+    job = Job.objects.get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         return  # already run, reaped, or superseded
-    if job.server_id is None:
+    try:
+        if not _take_lock(job, park=True):
+            return  # parked: the job holding the lock wakes it
+    except ServerGone:
         # Its server was deleted while it waited: it can never run, so it must not wait forever.
         Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
             status=JobStatus.FAILED,
             error=f"Server {job.server_name} was deleted before this job could run; nothing was done.",
             finished_at=timezone.now(),
         )
-        return
-    try:
-        acquire_lock(job)
-    except ServerBusy as busy:
-        Job.objects.filter(pk=job.pk).update(waiting_for=str(busy))
-        _enqueue(job, delay=LOCK_RETRY_SECONDS)
         return
     try:
         execute(job)
@@ -144,8 +164,17 @@ def run_inline(
     For steps that need a secret we must not store in the queue, such as a root key a user
     supplies once to authorise the panel.
     """
-    job = create_job(job_class, target, *arguments, started_by=started_by)
-    acquire_lock(job)
+    with transaction.atomic():
+        _lock_target_server(target)
+        job = create_job(job_class, target, *arguments, started_by=started_by)
+    try:
+        acquire_lock(job)
+    except (ServerBusy, ServerGone) as exc:
+        # Never run, and nothing will run it later: it ends here, saying why.
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=f"Not run: {exc}", finished_at=timezone.now()
+        )
+        raise
     try:
         execute(job, private_key_overrides=private_key_overrides)
     finally:
@@ -155,34 +184,78 @@ def run_inline(
 
 
 def acquire_lock(job: Job) -> None:
-    assert job.server_id is not None
-    try:
-        with transaction.atomic():
-            ServerLock.objects.create(server_id=job.server_id, job=job)
-    except IntegrityError:
-        holder = ServerLock.objects.filter(server_id=job.server_id).values_list("job_id", flat=True)
-        raise ServerBusy(f"waiting for job #{holder.first()} to finish on this server") from None
+    """Take the job's server lock now, and mark the job running; ServerBusy if another job has it."""
+    if not _take_lock(job, park=False):
+        raise ServerBusy(f"job #{job.pk} is no longer queued")
+
+
+def _take_lock(job: Job, *, park: bool) -> bool:
+    """Take the server's lock for a queued job and mark it running, in one transaction (the
+    reaper frees any lock whose job is not running). If another job holds the lock: park this
+    one (in the same transaction, so the holder's release cannot slip in between and miss it)
+    and return False, or raise ServerBusy when not parking. False too if the job is not queued."""
+    with transaction.atomic():
+        server_id = _lock_server_row(job.server_id)
+        if ServerLock.objects.filter(server_id=server_id).exists():
+            busy = _busy_message(server_id)
+            if not park:
+                raise ServerBusy(busy)
+            Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(waiting_for=busy)
+            return False
+        now = timezone.now()
+        started = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            waiting_for="",
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+        )
+        if not started:
+            return False  # failed or run by someone else meanwhile: nothing to do
+        ServerLock.objects.create(server_id=server_id, job=job)
+    job.refresh_from_db()
+    return True
+
+
+def _busy_message(server_id: int) -> str:
+    holder = ServerLock.objects.filter(server_id=server_id).values_list("job_id", flat=True).first()
+    return f"waiting for job #{holder} to finish on this server" if holder else "waiting for this server"
 
 
 def release_lock(job: Job) -> None:
-    ServerLock.objects.filter(job=job).delete()
+    """Let the job's server lock go, and wake the oldest job parked waiting for it."""
+    with transaction.atomic():
+        if ServerLock.objects.filter(job=job).delete()[0] and job.server_id is not None:
+            wake_parked(job.server_id)
+
+
+def wake_parked(server_id: int) -> Job | None:
+    """Enqueue the oldest job parked on the server (it takes the lock, or parks again)."""
+    parked = (
+        Job.objects.filter(server_id=server_id, status=JobStatus.QUEUED)
+        .exclude(waiting_for="")
+        .order_by("pk")
+        .first()
+    )
+    if parked is not None:
+        # Not parked any more: it has a task again, which will take the lock or park it anew.
+        Job.objects.filter(pk=parked.pk).update(waiting_for="")
+        _enqueue(parked)
+    return parked
 
 
 def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = None) -> None:
-    now = timezone.now()
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        waiting_for="",
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-    )
-    job.refresh_from_db()
+    """Run a job whose lock was taken (it is marked running): its handle(), with a journal and a
+    heartbeat, and record how it ended."""
+    job_class: type[PackageJob] = import_string(job.kind)
     runner = JournalRunner(
-        job, succeeded=_succeeded_commands(job.retry_of), private_key_overrides=private_key_overrides
+        job,
+        succeeded=_succeeded_commands(job.retry_of),
+        private_key_overrides=private_key_overrides,
+        time_limit=job_class.timeout,
     )
     token = current_runner.set(runner)
-    heartbeat = _Heartbeat(job.pk)
+    heartbeat = _Heartbeat(job.pk, on_lost=runner.stop)
     heartbeat.start()
     status, error = JobStatus.SUCCEEDED, ""
     try:
@@ -196,10 +269,16 @@ def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = 
         heartbeat.stop()
         runner.close()
         current_runner.reset(token)
-    # A job the reaper already declared stalled keeps that verdict.
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=status, error=error, finished_at=timezone.now()
-    )
+    try:
+        # A job the reaper already declared stalled keeps that verdict.
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=status, error=error, finished_at=timezone.now()
+        )
+    except DatabaseError:
+        # The journal is out of reach: the job stays "running" with no heartbeat, and the reaper
+        # declares it stalled once the database is back. Nothing more runs on the server.
+        log.exception("Job #%s ended (%s) but its end could not be recorded", job.pk, status)
+        raise
 
 
 def _job_instance(job: Job) -> PackageJob:
@@ -220,11 +299,34 @@ def _succeeded_commands(previous: Job | None) -> dict[str, str]:
     return dict(steps.values_list("key", "command_hash"))
 
 
-class _Heartbeat:
-    """Proves the job's worker is alive; the reaper treats a silent job as stalled."""
+def _write_heartbeat(job_id: int) -> bool:
+    """One heartbeat; False if the job is no longer running under its server's lock."""
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock__isnull=False).update(
+            heartbeat_at=timezone.now()
+        )
+    )
 
-    def __init__(self, job_id: int) -> None:
+
+def _retry_delay(failures: int) -> float:
+    """How long to wait before the next heartbeat: the interval, or sooner after a failure,
+    backing off from a quarter of a second up to the interval."""
+    interval = settings.JOB_HEARTBEAT_SECONDS
+    return interval if failures == 0 else min(interval, 0.25 * 2 ** (failures - 1))
+
+
+class _Heartbeat:
+    """Proves the job's worker is alive; the reaper treats a silent job as stalled.
+
+    A failed write (a PostgreSQL failover, a locked SQLite file) is retried with backoff. When
+    the next try would come after the stall limit less one interval, the reaper may soon free
+    the server for another job: the job is stopped first (on_lost: its command is stopped on the
+    server). It is stopped too if a write finds the job no longer running under its lock.
+    """
+
+    def __init__(self, job_id: int, on_lost: Callable[[str], None]) -> None:
         self.job_id = job_id
+        self.on_lost = on_lost
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
 
@@ -236,9 +338,26 @@ class _Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
+        give_up_after = settings.JOB_STALL_AFTER_SECONDS - settings.JOB_HEARTBEAT_SECONDS
+        last_written, failures = time.monotonic(), 0
         try:
-            while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
-                Job.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+            while not self._stop.wait(_retry_delay(failures)):
+                try:
+                    still_ours = _write_heartbeat(self.job_id)
+                except DatabaseError as exc:
+                    failures += 1
+                    silent = time.monotonic() - last_written
+                    with suppress(DatabaseError):  # the next attempt opens a fresh connection
+                        connection.close()
+                    if silent + _retry_delay(failures) >= give_up_after:  # the next try would be late
+                        self.on_lost(f"its heartbeat could not be written for {silent:.0f}s ({exc})")
+                        return
+                    log.warning("Job #%s: heartbeat failed (%s); retrying", self.job_id, exc)
+                    continue
+                if not still_ours:
+                    self.on_lost("it was declared stalled and its server's lock freed")
+                    return
+                last_written, failures = time.monotonic(), 0
         finally:
             connection.close()  # this thread's own database connection
 

@@ -1,7 +1,12 @@
 """The reaper: a job whose heartbeat stopped (its worker was killed) is marked stalled.
 
 Stalling releases the server's lock, so the next job can run, and closes the steps that were
-running, so nothing shows as "running" forever. A stalled job can be retried.
+running, so nothing shows as "running" forever. A stalled job can be retried. A lock left behind
+by a job that is not running (its worker could not record its end) is freed too.
+
+Freeing a lock never lets two jobs work on a server at once: a stalled worker that comes back
+is stopped by its fence before its next step, and the server itself refuses its commands once
+the next job holds the server's lease (queue.py, journal.py, packages/base/lease.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
+from brokeforge.jobs.queue import release_lock
 from brokeforge.lib.enums import ProvisionStatus
 
 log = logging.getLogger(__name__)
@@ -40,7 +46,7 @@ def reap_stalled_jobs() -> list[int]:
             JobStep.objects.filter(job=job, status=StepStatus.RUNNING).update(
                 status=StepStatus.FAILED, finished_at=timezone.now()
             )
-            ServerLock.objects.filter(job=job).delete()
+            release_lock(job)
             if job.task_id:
                 DBTaskResult.objects.filter(id=job.task_id, status=TaskResultStatus.RUNNING).update(
                     status=TaskResultStatus.FAILED, finished_at=timezone.now()
@@ -50,6 +56,26 @@ def reap_stalled_jobs() -> list[int]:
         log.warning("Job #%s stalled: no heartbeat since %s", job.pk, job.heartbeat_at)
         reaped.append(job.pk)
     return reaped
+
+
+def free_orphaned_locks() -> list[int]:
+    """Free every server lock whose job is not running; returns those jobs' ids."""
+    freed = []
+    for lock in ServerLock.objects.exclude(job__status=JobStatus.RUNNING).select_related("job"):
+        release_lock(lock.job)
+        log.warning(
+            "Freed the lock of job #%s on server #%s: the job is %s",
+            lock.job_id,
+            lock.server_id,
+            lock.job.status,
+        )
+        freed.append(lock.job_id)
+    return freed
+
+
+def reap() -> None:
+    reap_stalled_jobs()
+    free_orphaned_locks()
 
 
 class ReaperThread(threading.Thread):
@@ -65,7 +91,7 @@ class ReaperThread(threading.Thread):
         try:
             while not self._stop.wait(self.interval):
                 try:
-                    reap_stalled_jobs()
+                    reap()
                 except Exception:
                     log.exception("Reaper pass failed; trying again in %ss", self.interval)
         finally:

@@ -205,14 +205,32 @@ class ServerPackageEvent(PackageEvent):
 
 
 class HostKeyEvent(models.Model):
-    """Audit trail of host keys: pinned on first use, refused on change, accepted by a user."""
+    """Audit trail of host keys: pinned on first use, refused on change, accepted by a user.
+
+    The trail outlives its server: deleting a server keeps its events, with the server's name,
+    address and owner as they were when each event was recorded.
+    """
 
     class Action(models.TextChoices):
         PINNED = "pinned", "Pinned on first connect"
         REFUSED = "refused", "Changed key refused"
         ACCEPTED = "accepted", "New key accepted"
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="host_key_events")
+    server = models.ForeignKey(
+        Server, on_delete=models.SET_NULL, null=True, blank=True, related_name="host_key_events"
+    )
+    # Copied from the server when the event is recorded (see save()), so the history still says
+    # which machine and whose it was once the server row is gone.
+    server_name = models.CharField(max_length=63, blank=True)
+    server_address = models.GenericIPAddressField(unpack_ipv4=True, null=True, blank=True)
+    server_port = models.PositiveIntegerField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="host_key_events_owned",
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     fingerprint = models.CharField(max_length=100)
     previous_fingerprint = models.CharField(max_length=100, blank=True)
@@ -224,3 +242,21 @@ class HostKeyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.fingerprint}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every writer (the job journal, actions) creates events with just `server=`: filling the
+        # copy here keeps them all correct without each having to remember it.
+        if self._state.adding and self.server is not None:
+            self.remember_server(self.server)
+        super().save(*args, **kwargs)
+
+    def remember_server(self, server: Server) -> None:
+        """Copy what identifies the server, keeping any value the creator gave explicitly."""
+        self.server_name = self.server_name or server.name
+        self.server_address = self.server_address or server.public_ip
+        self.server_port = self.server_port or server.ssh_port
+        self.owner_id = self.owner_id or server.owner_id
+
+    @property
+    def server_deleted(self) -> bool:
+        return self.server_id is None

@@ -1,6 +1,7 @@
 """Talking to servers over SSH. Knows hosts, keys, pinned host keys and timeouts; nothing else."""
 
 from brokeforge.ssh.errors import (
+    CommandAborted,
     CommandFailed,
     CommandTimeout,
     ConnectFailed,
@@ -11,6 +12,7 @@ from brokeforge.ssh.keys import KeyPair, fingerprint, generate_keypair
 from brokeforge.ssh.transport import CommandResult, Connection, SshTarget, connect
 
 __all__ = [
+    "CommandAborted",
     "CommandFailed",
     "CommandResult",
     "CommandTimeout",

@@ -42,3 +42,11 @@ class CommandTimeout(CommandFailed):
         SshError.__init__(self, f"Command timed out after {timeout:g}s: {command}")
         self.command, self.exit_code, self.stderr_tail = command, None, stderr_tail
         self.timeout = timeout
+
+
+class CommandAborted(SshError):
+    """The panel stopped a command (killed on the server) before it ended, for the reason given."""
+
+    def __init__(self, command: str, reason: str) -> None:
+        super().__init__(f"Command stopped: {reason}: {command}")
+        self.command, self.reason = command, reason

@@ -19,13 +19,21 @@ from typing import Any, TypeVar, cast
 
 import asyncssh
 
-from brokeforge.ssh.errors import CommandFailed, CommandTimeout, ConnectFailed, HostKeyMismatch
+from brokeforge.ssh.errors import (
+    CommandAborted,
+    CommandFailed,
+    CommandTimeout,
+    ConnectFailed,
+    HostKeyMismatch,
+)
 from brokeforge.ssh.keys import fingerprint
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STDERR_TAIL_CHARS = 4000
+# A command silent this long hands its caller a turn (on_quiet), e.g. to write out its last output.
+QUIET_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15
 # Prefer ed25519 when pinning a new server, so fingerprints match what users see in the panel.
 FIRST_USE_HOST_KEY_ALGS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"]
@@ -133,6 +141,10 @@ class _CommandSession(asyncssh.SSHClientSession[str]):
         self._news.clear()
         return True
 
+    def wake(self) -> None:
+        """Make wait_for_news return now (the connection was aborted from another thread)."""
+        self._news.set()
+
     def take_output(self) -> list[str]:
         new, self._new = self._new, []
         return new
@@ -149,12 +161,36 @@ class _CommandSession(asyncssh.SSHClientSession[str]):
 
 
 async def _abandon(channel: asyncssh.SSHClientChannel[str]) -> None:
-    """Stop a command that ran out of time without waiting on it: kill, then close its channel."""
-    with contextlib.suppress(OSError, asyncssh.Error):
-        channel.kill()
+    """Stop following a command and close its channel, without waiting on it.
+
+    This does not stop the command on the server: OpenSSH refuses SSH's signal request for
+    root's sessions, and a closed channel goes unnoticed by a command that writes nowhere. The
+    caller stops it with a command of its own (the job layer's stop script).
+    """
     channel.close()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(channel.wait_closed(), 2)
+
+
+@dataclass(frozen=True)
+class _Callbacks:
+    """What the caller of Connection.run wants to hear about a running command."""
+
+    on_start: Callable[[], None] | None
+    on_output: Callable[[str], None] | None
+    on_quiet: Callable[[], None] | None
+
+    def start(self) -> None:
+        if self.on_start is not None:
+            self.on_start()
+
+    def output(self, chunk: str) -> None:
+        if self.on_output is not None:
+            self.on_output(chunk)
+
+    def quiet(self) -> None:
+        if self.on_quiet is not None:
+            self.on_quiet()
 
 
 class Connection:
@@ -168,6 +204,21 @@ class Connection:
         assert key is not None
         self.host_key = key.export_public_key().decode().strip()
         self.host_key_fingerprint = fingerprint(self.host_key)
+        # Set from any thread by abort(); read by the thread that runs commands.
+        self._abort_reason: str | None = None
+        self._session: _CommandSession | None = None
+
+    def abort(self, reason: str) -> None:
+        """From any thread: stop following the command running now; its run() raises
+        CommandAborted, and so does every later run() but a cleanup one."""
+        self._abort_reason = reason
+        # The loop belongs to the thread running the command; wake it there, never touch it here.
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
+            self._loop.call_soon_threadsafe(self._wake_session)
+
+    def _wake_session(self) -> None:
+        if self._session is not None:
+            self._session.wake()
 
     def run(
         self,
@@ -176,9 +227,11 @@ class Connection:
         timeout: float,
         on_start: Callable[[], None] | None = None,
         on_output: Callable[[str], None] | None = None,
+        on_quiet: Callable[[], None] | None = None,
         display: str | None = None,
         check: bool = True,
         stdin: str | None = None,
+        cleanup: bool = False,
     ) -> CommandResult:
         """Run a command; hand its output (stdout and stderr interleaved) to `on_output` as it comes.
 
@@ -187,27 +240,61 @@ class Connection:
 
         `on_start` runs once the command is running on the server, before its output is handed
         over: work done there (a journal write) overlaps the command instead of adding to it.
+        `on_quiet` runs after each QUIET_SECONDS without output (to write out what came last).
         `display` is what error messages call the command: the caller's redacted form of it.
+        A `cleanup` command runs even after abort(): it is how the caller stops what was aborted.
         """
         if self._loop is not _loop():
             raise RuntimeError("An SSH connection is used only by the thread that opened it.")
+        shown = display or command
+        if self._abort_reason is not None and not cleanup:
+            raise CommandAborted(shown, self._abort_reason)
         started_at, started = time.time(), time.monotonic()
         channel, session = _run_in_loop(self._start(command, stdin))
-        deadline = self._loop.time() + timeout
-        if on_start is not None:
-            on_start()
-        while not session.finished:
-            if not _run_in_loop(session.wait_for_news(deadline)):
-                _run_in_loop(_abandon(channel))
-                raise CommandTimeout(display or command, timeout, session.stderr()[-STDERR_TAIL_CHARS:])
-            for chunk in session.take_output():
-                if on_output is not None:
-                    on_output(chunk)
+        self._session = session
+        try:
+            self._follow(
+                channel, session, shown, timeout, _Callbacks(on_start, on_output, on_quiet), not cleanup
+            )
+        finally:
+            self._session = None
         exit_code, stdout, stderr = session.exit_code(), session.stdout(), session.stderr()
         if check and exit_code != 0:
-            raise CommandFailed(display or command, exit_code, stderr[-STDERR_TAIL_CHARS:])
+            raise CommandFailed(shown, exit_code, stderr[-STDERR_TAIL_CHARS:])
         duration_ms = round((time.monotonic() - started) * 1000)
         return CommandResult(exit_code, stdout, stderr, started_at, duration_ms)
+
+    def _follow(
+        self,
+        channel: asyncssh.SSHClientChannel[str],
+        session: _CommandSession,
+        shown: str,
+        timeout: float,
+        callbacks: _Callbacks,
+        abortable: bool,
+    ) -> None:
+        """Hand the command's output over until it ends. Whatever stops following it early (its
+        time is up, an abort, a callback that raised) closes its channel on the way out."""
+        deadline = self._loop.time() + timeout
+        try:
+            callbacks.start()
+            while not session.finished:
+                # Checked before each wait: an abort that came while no wait was running has
+                # already spent its wake-up.
+                if abortable and self._abort_reason is not None:
+                    raise CommandAborted(shown, self._abort_reason)
+                quiet_until = min(deadline, self._loop.time() + QUIET_SECONDS)
+                if _run_in_loop(session.wait_for_news(quiet_until)):
+                    for chunk in session.take_output():
+                        callbacks.output(chunk)
+                elif self._loop.time() >= deadline:
+                    raise CommandTimeout(shown, timeout, session.stderr()[-STDERR_TAIL_CHARS:])
+                else:
+                    callbacks.quiet()
+        except BaseException:
+            if not session.finished:
+                _run_in_loop(_abandon(channel))
+            raise
 
     async def _start(
         self, command: str, stdin: str | None

@@ -9,6 +9,9 @@ import pytest
 from brokeforge.actions import servers as server_actions
 from brokeforge.servers.models import Server
 from tests.testbed import BootedServer
+from tests.workers import start_worker
+
+__all__ = ["start_worker"]
 
 
 @pytest.fixture

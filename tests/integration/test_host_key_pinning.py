@@ -50,7 +50,7 @@ def test_job_pins_then_refuses_until_a_user_accepts(
     with pytest.raises(server_actions.ActionError):
         server_actions.provision(server)
 
-    server_actions.accept_host_key(server, owner)
+    server_actions.accept_host_key(server, owner, server.presented_host_key_fingerprint)
     accepted = server.host_key_events.get(action=HostKeyEvent.Action.ACCEPTED)
     assert accepted.user == owner
     job = queue.run_inline(ConnectionInstallerJob, server)

@@ -11,6 +11,7 @@ from brokeforge.packages.services.sites.command.jobs import SiteCommandInstaller
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import ServerSitePackageEvent, Site
 from tests.testbed import BootedServer
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -58,11 +59,21 @@ def test_a_failing_command_keeps_its_result_and_fails_the_job(site: Site) -> Non
     assert "broken" in failed.error_log
 
 
-def test_a_command_past_its_timeout_is_killed(site: Site, debian_server: BootedServer) -> None:
-    job = queue.run_inline(SiteCommandInstallerJob, site, "sleep 30; touch /home/shop/late", 2)
+def test_a_command_past_its_timeout_is_stopped_with_all_it_started(
+    site: Site, debian_server: BootedServer
+) -> None:
+    command = "sleep 30 & echo $! > /home/shop/child; wait; touch /home/shop/late"
+    job = queue.run_inline(SiteCommandInstallerJob, site, command, 2)
     assert job.status == JobStatus.FAILED
     assert "timed out after 2s" in job.error
-    debian_server.run("sleep 1")
+    child = debian_server.run("cat /home/shop/child").stdout.strip()
+    # Stopped on the server, as the site user, down to the process it left in the background.
+    wait_for(
+        lambda: debian_server.run(f"kill -0 {child}", check=False).returncode != 0,
+        10,
+        "the command's background process to be stopped",
+    )
+    assert debian_server.run("pgrep -u shop", check=False).stdout == ""
     assert debian_server.run("test -e /home/shop/late", check=False).returncode == 1
 
 

@@ -14,16 +14,9 @@ from brokeforge.jobs import queue
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
 from brokeforge.servers.models import Server
 from tests.queue.napping import NapJob
+from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def test_killed_worker_leaves_nothing_locked_or_running(

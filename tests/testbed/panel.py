@@ -79,6 +79,8 @@ TEST_TIMINGS = {
     "BROKEFORGE_SSH_CONNECT_TIMEOUT": "5",
     "BROKEFORGE_JOB_HEARTBEAT": "1",
     "BROKEFORGE_JOB_STALL_AFTER": "6",
+    # The stall limit must leave room for a write that waits out the database's lock timeout.
+    "BROKEFORGE_DATABASE_LOCK_TIMEOUT": "3",
 }
 
 

@@ -24,7 +24,8 @@ def test_a_site_users_command_logs_in_as_brokeforge_and_switches_with_sudo() -> 
     command = Command("php artisan migrate --force", site_user="shop", cwd="/home/shop/shop.example.com")
     assert command.login(CredentialType.ROOT) == CredentialType.BROKEFORGE
     assert command.remote_script() == (
-        "sudo -n -H -u shop -- bash -c 'cd /home/shop/shop.example.com && php artisan migrate --force'"
+        "sudo -n -H -u shop -- timeout -k 5 0 "
+        "bash -c 'cd /home/shop/shop.example.com && php artisan migrate --force'"
     )
 
 

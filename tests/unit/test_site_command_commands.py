@@ -38,9 +38,9 @@ def test_the_users_command_reaches_the_shell_unchanged(text: str) -> None:
     """What the inner shell receives, once sudo's `bash -c` argument is unquoted, is exactly the text."""
     line = Command(text, site_user="shop", cwd="/srv/x y").remote_script()
     words = shlex.split(line)
-    assert words[:7] == ["sudo", "-n", "-H", "-u", "shop", "--", "bash"]
-    assert words[8] == f"cd '/srv/x y' && {text}"
-    inner = subprocess.run(["bash", "-n", "-c", words[8]], capture_output=True, text=True, check=False)
+    assert words[:11] == ["sudo", "-n", "-H", "-u", "shop", "--", "timeout", "-k", "5", "0", "bash"]
+    assert words[12] == f"cd '/srv/x y' && {text}"
+    inner = subprocess.run(["bash", "-n", "-c", words[12]], capture_output=True, text=True, check=False)
     assert inner.returncode == 0, inner.stderr
 
 

@@ -3,6 +3,8 @@
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from brokeforge.ssh import CommandFailed, KeyPair, SshTarget, fingerprint, generate_keypair
 
 
@@ -62,3 +64,19 @@ def test_command_failed_message_names_the_command_and_the_stderr_tail() -> None:
     error = CommandFailed("nginx -t", 1, "  nginx: [emerg] unknown directive\n")
     assert str(error) == "Command failed with exit code 1: nginx -t\nnginx: [emerg] unknown directive"
     assert str(CommandFailed("true", 2, "")) == "Command failed with exit code 2: true"
+
+
+@pytest.mark.parametrize("key_type", ["ed25519", "ecdsa", "rsa"])
+def test_a_host_keys_fingerprint_is_the_one_ssh_keygen_lists_for_it(tmp_path: Path, key_type: str) -> None:
+    # Servers have host keys of every type; the panel may pin any of them, and the user compares
+    # what it shows with `ssh-keygen -lf` output (and the connect command's) character for character.
+    key = tmp_path / f"ssh_host_{key_type}_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", "root@web-1", "-f", str(key)], check=True
+    )
+    public_key = key.with_suffix(".pub").read_text().strip()
+    listed = subprocess.run(
+        ["ssh-keygen", "-l", "-f", f"{key}.pub"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert fingerprint(public_key) == listed[1]
+    assert fingerprint(" ".join(public_key.split()[:2])) == listed[1]  # the comment plays no part

@@ -7,6 +7,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from brokeforge.lib.templates import environment, render
+from brokeforge.packages.base.lease import LEASE_DIR
 from brokeforge.packages.services.brokeforge_user.installer import (
     ROOT_COMMANDS,
     SITES_GROUP,
@@ -23,6 +24,7 @@ SHELL_TEMPLATES = {
         "user_key": "ssh-ed25519 B u",
         "sites_group": SITES_GROUP,
         "root_commands": ROOT_COMMANDS,
+        "lease_dir": LEASE_DIR,
     },
 }
 

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.contrib.auth.models import User
 
+from brokeforge.jobs import queue
 from brokeforge.jobs.journal import JournalRunner
 from brokeforge.jobs.models import Job, StepStatus
 from brokeforge.lib.enums import CredentialType
@@ -53,6 +54,7 @@ def test_the_journal_closes_the_connect_step_with_the_reason(owner: User, name: 
     key, reason = BAD_KEYS[name]
     server = Server.objects.create(owner=owner, name="web-1", public_ip="127.0.0.1", ssh_port=9)
     job = Job.objects.create(kind="x", label="Authorise", server=server, server_name=server.name)
+    queue.acquire_lock(job)  # a job steps onto its server only under its lock
     runner = JournalRunner(job, private_key_overrides={CredentialType.ROOT: key})
     with pytest.raises(ConnectFailed):
         runner.command(server, Command("true"), CredentialType.ROOT)

@@ -77,8 +77,11 @@ class Command:
         if self.cwd is not None:
             script = f"cd {shlex.quote(self.cwd)} && {script}"
         if self.site_user is not None:
-            # -n: fail rather than prompt; -H: the site user's own HOME; the shell runs as that user.
-            return f"sudo -n -H -u {self.site_user} -- bash -c {shlex.quote(script)}"
+            # -n: fail rather than prompt; -H: the site user's own HOME; the shell runs as that
+            # user. A command the panel stops gets SIGTERM, which sudo passes to its child only:
+            # `timeout` (with no time limit) passes it on to every process of the command, as
+            # the site user, and sends SIGKILL to what is left 5 s later.
+            return f"sudo -n -H -u {self.site_user} -- timeout -k 5 0 bash -c {shlex.quote(script)}"
         return script
 
     @property

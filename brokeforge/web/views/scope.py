@@ -5,12 +5,20 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from brokeforge.actions.scope import user_jobs, user_servers, user_sites
+from brokeforge.actions.scope import user_host_key_events, user_jobs, user_servers, user_sites
 from brokeforge.jobs.models import Job
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
 
-__all__ = ["user_job", "user_jobs", "user_server", "user_servers", "user_site", "user_sites"]
+__all__ = [
+    "user_host_key_events",
+    "user_job",
+    "user_jobs",
+    "user_server",
+    "user_servers",
+    "user_site",
+    "user_sites",
+]
 
 
 def user_server(request: HttpRequest, server_id: int) -> Server:

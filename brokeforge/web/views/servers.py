@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,17 +15,24 @@ from brokeforge.actions import servers as server_actions
 from brokeforge.jobs.models import JobStatus
 from brokeforge.lib.enums import CredentialType, PackageName
 from brokeforge.packages import registry
-from brokeforge.servers.models import Server
+from brokeforge.servers.models import HostKeyEvent, Server
 from brokeforge.web.forms import AddServerForm
 from brokeforge.web.views.journal import journal_context
-from brokeforge.web.views.scope import user_server, user_servers
+from brokeforge.web.views.scope import user_host_key_events, user_server, user_servers
 
 
 @require_GET
 def servers(request: HttpRequest) -> HttpResponse:
     # One query for the servers and one for all their packages, however many servers there are.
     server_list = user_servers(request.user).prefetch_related("packages")
-    return render(request, "web/servers/list.html", {"servers": server_list})
+    context = {"servers": server_list, "deleted_host_key_events": deleted_servers_host_keys(request.user)}
+    return render(request, "web/servers/list.html", context)
+
+
+def deleted_servers_host_keys(user: Any) -> QuerySet[HostKeyEvent]:
+    """The host-key history of the user's deleted servers: kept as an audit trail, shown here
+    since those servers have no page any more."""
+    return user_host_key_events(user).filter(server__isnull=True).select_related("user")
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,8 +92,10 @@ def server_verify(request: HttpRequest, server_id: int) -> HttpResponse:
 @require_POST
 def server_accept_host_key(request: HttpRequest, server_id: int) -> HttpResponse:
     server = user_server(request, server_id)
+    # The fingerprint the page showed travels with the form: only that key can be accepted.
+    shown = request.POST.get("fingerprint", "")
     try:
-        server_actions.accept_host_key(server, request.user)
+        server_actions.accept_host_key(server, request.user, shown)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:

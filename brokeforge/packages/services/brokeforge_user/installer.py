@@ -12,6 +12,7 @@ import shlex
 from brokeforge.lib.enums import CredentialType, PackageName, PackageType
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import Command, PackageInstaller, ServerPackage, Step
+from brokeforge.packages.base.lease import LEASE_DIR
 from brokeforge.packages.services.brokeforge_user.milestones import (
     BrokeforgeUserInstallerMilestones as M,
 )
@@ -34,6 +35,7 @@ def authorize_script(root_public_key: str, brokeforge_public_key: str) -> str:
         user_key=brokeforge_public_key,
         sites_group=SITES_GROUP,
         root_commands=ROOT_COMMANDS,
+        lease_dir=LEASE_DIR,
     )
 
 

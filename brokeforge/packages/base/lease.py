@@ -1,0 +1,83 @@
+"""The server's own lease: commands of two jobs never run on one server at the same time.
+
+The job layer (jobs/journal.py) wraps every command it runs with `leased()`; it lives here, beside
+Command, because the authorize script that creates the lease directory is a package's.
+
+The panel's lock (ServerLock) says which job may work on a server, but a worker can lose it
+without knowing: paused (SIGSTOP, a frozen VM) or cut off from the database past the stall
+limit, the reaper frees its lock and the next job starts, while the first worker's command still
+runs on the server and its next one may follow. So the server checks too, for every command:
+
+- every job command runs holding an exclusive flock on the server's lease file, so a command of
+  the next job waits for one still running (and says so in its output);
+- the first command a job runs on a server claims the lease by writing the job's name into
+  the file; every later command of that job runs only if the file still names it. A job whose
+  lock was taken over is refused by the server itself, even if its panel-side check raced.
+
+The running file says which job's command runs now and its process group, so the panel can stop
+it (stop_script) when it stops following it.
+
+The files live in /run (gone at reboot, along with every command that held it), in a directory
+root and the brokeforge user share through their group (see users/authorize.sh.j2).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from brokeforge.lib.templates import render
+
+LEASE_DIR = "/run/brokeforge"
+# How long a stopped command has between SIGTERM and SIGKILL.
+STOP_GRACE_SECONDS = 3
+# The exit status and stderr line of a command the server refused to run for a job that no
+# longer holds it. Both must match: a command may exit 75 for reasons of its own.
+REFUSED_EXIT = 75
+REFUSED_MARKER = "brokeforge: lease refused"
+
+_HOLDER_RE = re.compile(r"^[a-z0-9-]+/job-[0-9]+$")
+
+
+def holder(job_id: int) -> str:
+    """How the lease names a job: its panel (two panels may manage one server) and its number."""
+    panel = salted_hmac("brokeforge.jobs.lease", "panel", secret=settings.SECRET_KEY).hexdigest()[:12]
+    return f"panel-{panel}/job-{job_id}"
+
+
+def leased(script: str, job_holder: str, *, claim: bool, lease_dir: str = LEASE_DIR) -> str:
+    """`script` wrapped to run under the lease: claiming it for the job, or checking it still does."""
+    return render(
+        "jobs/lease.sh.j2",
+        script=script,
+        holder=_checked(job_holder),
+        claim=claim,
+        lease_file=f"{lease_dir}/lease",
+        running_file=f"{lease_dir}/running",
+        refused_exit=REFUSED_EXIT,
+        refused_marker=REFUSED_MARKER,
+    )
+
+
+def stop_script(job_holder: str, lease_dir: str = LEASE_DIR) -> str:
+    """Stops the job's command if it still runs on the server: SIGTERM, then SIGKILL after a grace.
+
+    SSH's own signal request cannot do this: OpenSSH refuses it for root's sessions."""
+    return render(
+        "jobs/stop.sh.j2",
+        holder=_checked(job_holder),
+        running_file=f"{lease_dir}/running",
+        grace_tenths=STOP_GRACE_SECONDS * 10,
+    )
+
+
+def _checked(job_holder: str) -> str:
+    if not _HOLDER_RE.fullmatch(job_holder):
+        raise ValueError(f"Invalid lease holder {job_holder!r}")
+    return job_holder
+
+
+def was_refused(exit_code: int | None, stderr: str) -> bool:
+    return exit_code == REFUSED_EXIT and REFUSED_MARKER in stderr
