@@ -5,6 +5,10 @@ BROKEFORGE_DATABASE_URL  postgresql://user:pass@host:port/name for the scale-out
                          (or sqlite:////absolute/path for another SQLite file)
 BROKEFORGE_DEBUG      "1" for development only
 BROKEFORGE_ALLOWED_HOSTS  comma-separated host names the panel answers to
+BROKEFORGE_PUBLIC_URL     https://panel.example.com when a TLS reverse proxy serves the panel
+BROKEFORGE_TRUSTED_PROXIES  addresses/networks of the proxies whose X-Forwarded-For is believed
+BROKEFORGE_HSTS_SECONDS   how long browsers must use https only (behind an https public URL)
+BROKEFORGE_SESSION_IDLE_MINUTES  sign-in ends after this long without a page view or form post
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from urllib.parse import unquote, urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 from brokeforge import home
+from brokeforge.lib import client_address, public_url
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = home.home()
@@ -32,6 +37,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # The API docs page (/api/docs) from django-ninja's own static files and script, which the
+    # Content Security Policy allows; without the app it loads Swagger UI from a CDN and runs an
+    # inline script, both blocked.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "brokeforge.servers",
@@ -41,12 +50,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees the real client address, and no forwarded header from
+    # anyone but a trusted proxy.
+    "brokeforge.web.middleware.ProxyHeadersMiddleware",
+    # Before whitenoise and the HTTPS redirect, which answer without calling what follows them.
+    "brokeforge.web.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "brokeforge.web.middleware.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "brokeforge.web.middleware.PanelLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -155,6 +170,41 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"asyncssh": {"level": "WARNING"}},
 }
+
+# --- Running behind HTTPS: public URL, proxies, idle sessions --------------------------------------
+# Without BROKEFORGE_PUBLIC_URL the panel is for this machine only: plain HTTP on loopback, and
+# `brokeforge serve` refuses to listen elsewhere. Exposing it means a TLS proxy in front and
+# BROKEFORGE_PUBLIC_URL=https://..., which turns on secure cookies, HSTS, the redirect to https and
+# the proxy's X-Forwarded-Proto (README, "Running behind HTTPS").
+PUBLIC_URL = public_url.parse_public_url(os.environ.get("BROKEFORGE_PUBLIC_URL"))
+# Only these peers' X-Forwarded-For/-Proto are believed (brokeforge.web.middleware); from anyone
+# else the headers are dropped, so a client cannot choose its own address to dodge the login limit.
+TRUSTED_PROXIES = client_address.parse_networks(
+    os.environ.get("BROKEFORGE_TRUSTED_PROXIES", "127.0.0.0/8,::1")
+)
+
+
+def _whole_number(name: str, default: int, minimum: int) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number, {minimum} or more (got {value!r})")
+    return int(value)
+
+
+# One year, the usual recommendation; 0 turns HSTS off. Subdomains are not included: the
+# panel's host name does not speak for other sites under the same domain.
+HSTS_SECONDS = _whole_number("BROKEFORGE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+# Sets ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE,
+# SECURE_HSTS_SECONDS, SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT and SECURE_SSL_HOST; one function
+# computes them so the tests apply exactly what production gets.
+globals().update(public_url.security_settings(PUBLIC_URL, ALLOWED_HOSTS, HSTS_SECONDS))
+
+# A session ends this long after the user last opened a page or sent a form. Automatic requests
+# (htmx polling, the live output stream) do not extend it: see IdleSessionMiddleware.
+SESSION_IDLE_MINUTES = _whole_number("BROKEFORGE_SESSION_IDLE_MINUTES", 60, minimum=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = False  # IdleSessionMiddleware decides which requests extend a session
+# --- end of running behind HTTPS --------------------------------------------------------------------
 
 # Loopback, link-local and cloud metadata addresses are refused as server addresses unless allowed.
 ALLOW_LOCAL_ADDRESSES = os.environ.get("BROKEFORGE_ALLOW_LOCAL_ADDRESSES") == "1"

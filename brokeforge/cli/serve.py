@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
@@ -14,11 +15,13 @@ from types import FrameType
 
 import click
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 
 from brokeforge.cli.admin import ensure_first_admin
 from brokeforge.cli.main import needs_database
 from brokeforge.jobs.reaper import ReaperThread
+from brokeforge.lib.public_url import PublicUrl
 
 log = logging.getLogger("brokeforge.serve")
 
@@ -100,6 +103,28 @@ class WorkerPool:
         log.info("Stopped %s worker process(es)", len(alive))
 
 
+def plain_http_refusal(host: str, public_url: PublicUrl | None, allow_plain_http: bool) -> str | None:
+    """Why the panel must not listen on HOST, or None. Anywhere but loopback, plain HTTP would carry
+    passwords and session cookies across the network: that needs a TLS proxy in front (and
+    BROKEFORGE_PUBLIC_URL saying so) or an explicit --allow-plain-http."""
+    if allow_plain_http or _is_loopback(host) or (public_url is not None and public_url.https):
+        return None
+    return (
+        f"Refusing to serve plain HTTP on {host}: passwords and session cookies would cross the network "
+        "unencrypted. Put a TLS reverse proxy in front and set BROKEFORGE_PUBLIC_URL=https://... "
+        "(README: Running behind HTTPS), or pass --allow-plain-http if no one else can reach that network."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     # uvicorn re-raises the signal that stopped it; exiting through SystemExit runs our cleanup.
     raise SystemExit(0)
@@ -109,8 +134,16 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Job workers.")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--allow-plain-http",
+    is_flag=True,
+    help="Listen on a non-loopback address without BROKEFORGE_PUBLIC_URL=https://... (unencrypted).",
+)
+def serve(host: str, port: int, workers: int, allow_plain_http: bool) -> None:
     """Migrate the database, then run the panel and its job workers."""
+    refusal = plain_http_refusal(host, settings.PUBLIC_URL, allow_plain_http)
+    if refusal:
+        raise click.UsageError(refusal)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -123,9 +156,14 @@ def serve(host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             lifespan="off",  # Django's ASGI handler has no lifespan support
+            # X-Forwarded-For/-Proto are read by ProxyHeadersMiddleware, from the proxies in
+            # BROKEFORGE_TRUSTED_PROXIES; uvicorn's own handling would be a second, different rule.
+            proxy_headers=False,
             timeout_graceful_shutdown=HTTP_SHUTDOWN_GRACE,
         )
         click.echo(f"BrokeForge panel on http://{host}:{port} with {workers} worker(s); Ctrl-C stops it.")
+        if settings.PUBLIC_URL is not None:
+            click.echo(f"Public URL, through the proxy: {settings.PUBLIC_URL.origin}/")
         uvicorn.Server(config).run()
     except KeyboardInterrupt:
         pass

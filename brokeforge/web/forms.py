@@ -17,20 +17,18 @@ from brokeforge.lib.enums import PhpVersion
 from brokeforge.servers.models import Server
 from brokeforge.web import ratelimit
 
-TOO_MANY_ATTEMPTS = (
-    "Too many failed sign-in attempts for this account from your address. "
-    f"Wait {ratelimit.WINDOW_SECONDS // 60} minutes and try again."
-)
-
 
 class LoginForm(AuthenticationForm):
     """Django's sign-in form, refusing further attempts after repeated failures."""
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
+        # The client's own address: ProxyHeadersMiddleware has put it here from a trusted proxy's
+        # X-Forwarded-For.
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if ratelimit.is_blocked(username, address):
-            raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="rate_limited")
+        refusal = ratelimit.refusal(username, address)
+        if refusal is not None:
+            raise forms.ValidationError(refusal, code="rate_limited")
         try:
             cleaned = super().clean()
         except forms.ValidationError:

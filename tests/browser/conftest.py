@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -42,11 +43,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A panel behind an https public URL redirects plain HTTP there: that answer is enough.
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def wait_for_http(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(_NoRedirects)
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own http://127.0.0.1 URL
+            opener.open(url, timeout=2)
             return
         except urllib.error.HTTPError:
             return  # any HTTP answer means the panel is up
@@ -56,8 +64,13 @@ def wait_for_http(url: str, timeout: float) -> None:
             time.sleep(0.3)
 
 
-@pytest.fixture
-def live_panel(tmp_path: Path) -> Iterator[LivePanel]:
+@contextlib.contextmanager
+def running_panel(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[LivePanel]:
+    """`brokeforge serve` on a free loopback port with its own data, stopped by PID on exit.
+
+    EXTRA_ENV adds settings (e.g. BROKEFORGE_PUBLIC_URL); the LivePanel's url is the panel's own
+    http://127.0.0.1 address.
+    """
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("BROKEFORGE_", "DJANGO_"))},
@@ -66,6 +79,7 @@ def live_panel(tmp_path: Path) -> Iterator[LivePanel]:
         "BROKEFORGE_ADMIN_PASSWORD": ADMIN[1],
         "BROKEFORGE_SSH_CONNECT_TIMEOUT": "5",
         "PYTHONPATH": str(REPO),
+        **(extra_env or {}),
     }
     log = (tmp_path / "serve.log").open("wb")
     serve = subprocess.Popen(
@@ -84,6 +98,12 @@ def live_panel(tmp_path: Path) -> Iterator[LivePanel]:
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait()
+
+
+@pytest.fixture
+def live_panel(tmp_path: Path) -> Iterator[LivePanel]:
+    with running_panel(tmp_path) as panel:
+        yield panel
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is up,

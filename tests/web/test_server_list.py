@@ -38,7 +38,7 @@ def test_row_shows_server_state(user_client: Client, server: Server) -> None:
         "1.22",
     ):
         assert text in page
-    assert 'style="width: 29%"' in page
+    assert '<progress class="progress progress-installing" max="100" value="29">' in page
 
 
 def test_query_count_does_not_grow_with_servers(
