@@ -22,10 +22,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.db import connection as database
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStatus, JobStep, StepStatus
+from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStep, ServerLock, StepStatus
 from brokeforge.lib.enums import ConnectionStatus, CredentialType
 from brokeforge.lib.redact import REDACTION_MARGIN_CHARS, Secrets, redact, redact_tail
 from brokeforge.packages.base.command import Command
@@ -252,10 +253,7 @@ class JournalRunner:
             raise JobStopped(f"Job #{self.job.pk} stopped: {self._stop_reason}.")
         if self._deadline is not None and time.monotonic() >= self._deadline:
             raise JobStopped(self._time_limit_message())
-        holds_lock = Job.objects.filter(
-            pk=self.job.pk, status=JobStatus.RUNNING, lock__server_id=server_id
-        ).exists()
-        if not holds_lock:
+        if not _holds_lock(server_id, self.job.pk):
             raise JobStopped(
                 f"Job #{self.job.pk} no longer holds its server's lock (it was declared stalled, "
                 "or its lock was freed); it stopped before its next step."
@@ -374,6 +372,20 @@ class JournalRunner:
             finished_at=timezone.now(),
             duration_ms=0,
         )
+
+
+def _holds_lock(server_id: int, job_id: int) -> bool:
+    """Whether the job holds the server's lock. The lock row goes in the same transaction that
+    takes the job out of RUNNING (the reaper, the job's end), so the row alone says both.
+
+    Asked before every step, so asked in plain SQL: building the ORM query cost more than a
+    millisecond a step, a third of what a trivial command costs on a warm connection."""
+    with database.cursor() as cursor:
+        cursor.execute(_HOLDS_LOCK_SQL, [server_id, job_id])
+        return cursor.fetchone() is not None
+
+
+_HOLDS_LOCK_SQL = f"SELECT 1 FROM {ServerLock._meta.db_table} WHERE server_id = %s AND job_id = %s"  # noqa: S608 - a table name, no input
 
 
 def _pin_host_key(server: Server, connection: Connection) -> None:

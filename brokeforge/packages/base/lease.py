@@ -24,6 +24,7 @@ root and the brokeforge user share through their group (see users/authorize.sh.j
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -49,16 +50,29 @@ def holder(job_id: int) -> str:
 
 def leased(script: str, job_holder: str, *, claim: bool, lease_dir: str = LEASE_DIR) -> str:
     """`script` wrapped to run under the lease: claiming it for the job, or checking it still does."""
-    return render(
+    before, after = _wrapper(_checked(job_holder), claim, lease_dir)
+    return f"{before}{script}{after}"
+
+
+# Stands for the command while the wrapper is rendered: rendered once per job and kind, the
+# wrapper then costs a string join per command.
+_SCRIPT_SLOT = "\0brokeforge-script\0"
+
+
+@cache
+def _wrapper(job_holder: str, claim: bool, lease_dir: str) -> tuple[str, str]:
+    rendered = render(
         "jobs/lease.sh.j2",
-        script=script,
-        holder=_checked(job_holder),
+        script=_SCRIPT_SLOT,
+        holder=job_holder,
         claim=claim,
         lease_file=f"{lease_dir}/lease",
         running_file=f"{lease_dir}/running",
         refused_exit=REFUSED_EXIT,
         refused_marker=REFUSED_MARKER,
     )
+    before, after = rendered.split(_SCRIPT_SLOT)
+    return before, after
 
 
 def stop_script(job_holder: str, lease_dir: str = LEASE_DIR) -> str:
