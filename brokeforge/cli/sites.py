@@ -1,6 +1,10 @@
-"""`brokeforge sites ...`: commands run in a site as its own Linux user, and the site's jobs."""
+"""`brokeforge sites ...`: add, list, show and delete sites; commands run in a site as its own
+Linux user, and the site's jobs."""
 
 from __future__ import annotations
+
+import sys
+from typing import Any
 
 import click
 from rich.table import Table
@@ -10,7 +14,30 @@ from brokeforge.actions import sites as site_actions
 from brokeforge.cli import output
 from brokeforge.cli.jobs import job_dict, report_job
 from brokeforge.cli.main import needs_database
+from brokeforge.cli.servers import get_server
+from brokeforge.cli.watch import watch_job
+from brokeforge.jobs import queue
+from brokeforge.jobs.models import JobStatus
+from brokeforge.lib.enums import SiteRedirect, SiteType
 from brokeforge.sites.models import Site
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    return {
+        "id": site.pk,
+        "server_id": site.server_id,
+        "domain": site.domain,
+        "aliases": site.aliases,
+        "type": site.site_type,
+        "user": site.system_user,
+        "path": site.path,
+        "web_directory": site.web_directory,
+        "php_version": site.php_version or None,
+        "proxy_port": site.proxy_port,
+        "redirect": site.redirect,
+        "status": site.status,
+        "created_at": site.created_at,
+    }
 
 
 def get_site(site_id: int) -> Site:
@@ -20,6 +47,107 @@ def get_site(site_id: int) -> Site:
 @click.group()
 def sites() -> None:
     """The sites on your servers."""
+
+
+@sites.command("add")
+@click.argument("server_id", metavar="SERVER_ID", type=int)
+@click.option("--domain", required=True, help="The site's domain, e.g. shop.example.com.")
+@click.option("--aliases", default="", help="More names, comma-separated.")
+@click.option("--type", "site_type", type=click.Choice(SiteType.values), default=SiteType.PHP.value)
+@click.option("--php", "php_version", help="PHP version (PHP and Laravel sites; default: the server's).")
+@click.option("--web-dir", "web_directory", help="Served directory inside the site (default: public).")
+@click.option("--proxy-port", help="The local port a proxy site passes requests to.")
+@click.option("--redirect", type=click.Choice(SiteRedirect.values), default=SiteRedirect.NONE.value)
+@click.option("--wait", is_flag=True, help="Follow the job until the site is ready (exit 1 if it fails).")
+@click.option("--json", "as_json", is_flag=True, help="Print the site and its job as JSON.")
+@needs_database
+def add(
+    server_id: int,
+    domain: str,
+    aliases: str,
+    site_type: str,
+    php_version: str | None,
+    web_directory: str | None,
+    proxy_port: str | None,
+    redirect: str,
+    wait: bool,
+    as_json: bool,
+) -> None:
+    """Add a site to a server: its own Linux user, PHP-FPM pool (PHP sites) and Nginx vhost."""
+    server = get_server(server_id)
+    try:
+        site, job = site_actions.add_site(
+            server, server.owner, domain, site_type, aliases.split(","), web_directory, php_version,
+            proxy_port, redirect,
+        )  # fmt: skip
+    except ActionError as exc:
+        raise click.UsageError(str(exc)) from None
+    if wait:
+        job = queue.wait(job) if as_json else watch_job(job)
+        site.refresh_from_db()
+    if as_json:
+        output.print_json({**site_dict(site), "job_id": job.pk, "job": job_dict(job)})
+    else:
+        summary = f"Site #{site.pk} {site.domain}: user {site.system_user}, {site.path}; job #{job.pk} "
+        output.console().print(output.text(summary, output.status_text(job.status)))
+    if wait and job.status != JobStatus.SUCCEEDED:
+        sys.exit(1)
+
+
+@sites.command("list")
+@click.argument("server_id", metavar="SERVER_ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def list_sites(server_id: int, as_json: bool) -> None:
+    """The sites of a server."""
+    rows = list(site_actions.server_sites(get_server(server_id)))
+    if as_json:
+        output.print_json([site_dict(site) for site in rows])
+        return
+    table = Table("ID", "Domain", "Type", "User", "PHP", "Status")
+    for site in rows:
+        table.add_row(
+            str(site.pk), site.domain, site.site_type, site.system_user, site.php_version or "-",
+            output.status_text(site.status),
+        )  # fmt: skip
+    output.console().print(table)
+
+
+@sites.command("show")
+@click.argument("site_id", metavar="SITE_ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@needs_database
+def show(site_id: int, as_json: bool) -> None:
+    """A site's fields and its latest job."""
+    site = get_site(site_id)
+    latest = site_actions.latest_job(site)
+    details = {**site_dict(site), "latest_job": job_dict(latest) if latest else None}
+    if as_json:
+        output.print_json(details)
+        return
+    out = output.console()
+    out.print(output.text((f"#{site.pk} {site.domain}", "bold"), " ", output.status_text(site.status)))
+    for key in ("type", "aliases", "user", "path", "web_directory", "php_version", "proxy_port", "redirect"):
+        out.print(f"{key}: {details[key]}")
+    if latest is not None:
+        out.print(
+            output.text(f"latest job: #{latest.pk} {latest.label}: ", output.status_text(latest.status))
+        )
+
+
+@sites.command("delete")
+@click.argument("site_id", metavar="SITE_ID", type=int)
+@click.option("--wait", is_flag=True, help="Follow the job until it ends (exit 1 if it fails).")
+@click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
+@needs_database
+def delete(site_id: int, wait: bool, as_json: bool) -> None:
+    """Delete a site from its server: vhost, pool, user and files; then its record."""
+    site = get_site(site_id)
+    try:
+        job = site_actions.delete_site(site, site.server.owner)
+    except ActionError as exc:
+        raise click.UsageError(str(exc)) from None
+    report_job(job, wait, as_json)
 
 
 @sites.command("run", context_settings={"ignore_unknown_options": True})

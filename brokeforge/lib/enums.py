@@ -27,6 +27,7 @@ class PackageName(models.TextChoices):
     FIREWALL_RULE = "firewall_rule", "Firewall rule"
     PHP = "php", "PHP"
     NGINX = "nginx", "Nginx"
+    SITE = "site", "Site"
     SITE_COMMAND = "site_command", "Site command"
 
 
@@ -71,6 +72,27 @@ class SiteStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     FAILED = "failed", "Failed"
     REMOVING = "removing", "Removing"
+
+
+class SiteType(models.TextChoices):
+    """What a site runs; it decides the Nginx configuration and whether it gets a PHP-FPM pool."""
+
+    PHP = "php", "PHP"
+    LARAVEL = "laravel", "Laravel"
+    STATIC = "static", "Static files"
+    PROXY = "proxy", "Reverse proxy to a local port"
+
+    @property
+    def runs_php(self) -> bool:
+        return self in (SiteType.PHP, SiteType.LARAVEL)
+
+
+class SiteRedirect(models.TextChoices):
+    """Which of the bare domain and its www. name is canonical; the other redirects to it."""
+
+    NONE = "none", "No redirect"
+    WWW_TO_APEX = "www-to-apex", "www. redirects to the bare domain"
+    APEX_TO_WWW = "apex-to-www", "The bare domain redirects to www."
 
 
 class ProvisionStatus(models.TextChoices):

@@ -69,3 +69,43 @@ def port(value: int | str, what: str = "Port") -> int:
 
 def ssh_port(value: int | str) -> int:
     return port(value, "SSH port")
+
+
+# One DNS label: letters (lowercased first), digits and inner dashes, 1-63 characters.
+_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def domain(value: str, what: str = "Domain") -> str:
+    """A site's host name, lowercased: at least two labels, no trailing dot, no wildcard, no IP.
+
+    Every name ends up in an Nginx `server_name`, a file name and a shell line; this strict form
+    is what makes that safe, so nothing outside it is let through."""
+    name = value.strip().lower()
+    if name.endswith("."):
+        raise ValueError(f"{what} {value!r}: give it without the trailing dot.")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+        raise ValueError(
+            f"{what} {value!r} is not a host name: labels of letters, digits and inner dashes "
+            "(1-63 characters each) separated by dots, like example.com."
+        )
+    if labels[-1].isdigit():
+        raise ValueError(f"{what} {value!r} is an IP address, not a host name.")
+    return name
+
+
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
+
+
+def web_directory(value: str) -> str:
+    """A directory inside the site, relative, as `public` or `web/dist`; "" is the site itself."""
+    path = value.strip().removesuffix("/")
+    if path.startswith("/"):
+        raise ValueError(f"Web directory {value!r} must be relative to the site's directory, like public.")
+    # A first character other than a dot: no `.`, no `..`, no hidden directory.
+    if path and (len(path) > 100 or not all(_SEGMENT_RE.fullmatch(s) for s in path.split("/"))):
+        raise ValueError(
+            f"Web directory {value!r}: directory names of letters, digits, dots, dashes and "
+            "underscores separated by /, none starting with a dot (at most 100 characters)."
+        )
+    return path

@@ -30,6 +30,9 @@ from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.packages.services.provision.jobs import ProvisionInstallerJob
 from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
 from brokeforge.packages.services.sites.command.jobs import SiteCommandInstallerJob
+from brokeforge.packages.services.sites.site.installer import SiteInstaller
+from brokeforge.packages.services.sites.site.jobs import SiteInstallerJob, SiteRemoverJob
+from brokeforge.packages.services.sites.site.remover import SiteRemover
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.packages.services.system.jobs import SystemInstallerJob
 
@@ -68,6 +71,7 @@ SERVICES: dict[PackageName, Service] = {
         ),
         Service(PackageName.PHP, PhpInstaller, PhpInstallerJob),
         Service(PackageName.NGINX, NginxInstaller, NginxInstallerJob),
+        Service(PackageName.SITE, SiteInstaller, SiteInstallerJob, SiteRemover, SiteRemoverJob),
         Service(PackageName.SITE_COMMAND, SiteCommandInstaller, SiteCommandInstallerJob),
     ]
 }

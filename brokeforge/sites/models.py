@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from brokeforge.lib.enums import SiteStatus
+from brokeforge.lib.enums import SiteRedirect, SiteStatus, SiteType
 from brokeforge.servers.models import InventoryRow, PackageEvent, Server
 
 
@@ -16,13 +16,24 @@ class Site(models.Model):
     # The site's own Linux user: site packages act as this user (`sudo -u`), never as root.
     system_user = models.CharField(max_length=32)
     status = models.CharField(max_length=20, choices=SiteStatus.choices, default=SiteStatus.PENDING)
+    site_type = models.CharField(max_length=20, choices=SiteType.choices, default=SiteType.PHP)
+    # More names the site answers to; with the domain (and a redirect's other name), unique per server.
+    aliases = models.JSONField(default=list, blank=True)
+    # Relative to `path`; "" serves the site's directory itself. Unused by proxy sites.
+    web_directory = models.CharField(max_length=100, blank=True, default="public")
+    # One of the server's installed PHP versions, for PHP and Laravel sites; "" otherwise.
+    php_version = models.CharField(max_length=10, blank=True)
+    # The local port a proxy site passes requests to.
+    proxy_port = models.PositiveIntegerField(null=True, blank=True)
+    redirect = models.CharField(max_length=20, choices=SiteRedirect.choices, default=SiteRedirect.NONE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["domain", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["server", "domain"], name="unique_site_domain_per_server")
+            models.UniqueConstraint(fields=["server", "domain"], name="unique_site_domain_per_server"),
+            models.UniqueConstraint(fields=["server", "system_user"], name="unique_site_user_per_server"),
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,12 @@ from django.db.models import QuerySet
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import servers as server_actions
+from brokeforge.actions import sites as site_actions
 from brokeforge.jobs.models import JobStatus
 from brokeforge.lib import validators
-from brokeforge.lib.enums import PhpVersion
+from brokeforge.lib.enums import PhpVersion, SiteRedirect, SiteType
 from brokeforge.servers.models import Server
+from brokeforge.sites.models import Site
 from brokeforge.web import ratelimit
 
 
@@ -90,3 +92,59 @@ class JobFilterForm(forms.Form):
 class SiteCommandForm(forms.Form):
     command = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=False)
     timeout = forms.IntegerField(label="Timeout (seconds)", initial=120, min_value=1, max_value=3600)
+
+
+class AddSiteForm(forms.Form):
+    """A new site on one server; the action validates it all again (the CLI and API go there too)."""
+
+    domain = forms.CharField(max_length=253, help_text="e.g. shop.example.com")
+    site_type = forms.ChoiceField(label="Type", choices=SiteType.choices, initial=SiteType.PHP)
+    aliases = forms.CharField(required=False, help_text="More names, comma-separated.")
+    web_directory = forms.CharField(
+        label="Web directory",
+        required=False,
+        initial="public",
+        help_text="Inside the site; empty: the site itself.",
+    )
+    php_version = forms.ChoiceField(label="PHP version", required=False)
+    proxy_port = forms.CharField(label="Proxy port", required=False, help_text="Proxy sites: the local port.")
+    redirect = forms.ChoiceField(choices=SiteRedirect.choices, initial=SiteRedirect.NONE)
+
+    def __init__(self, data: Any, server: Server) -> None:
+        super().__init__(data)
+        self.server = server
+        php_field = self.fields["php_version"]
+        assert isinstance(php_field, forms.ChoiceField)
+        php_field.choices = [
+            ("", "—"),
+            *((v, f"PHP {v}") for v in site_actions.installed_php_versions(server)),
+        ]
+        php_field.initial = server.php_version
+
+    def clean_domain(self) -> str:
+        return str(_checked(validators.domain, self.cleaned_data["domain"]))
+
+    def clean_web_directory(self) -> str:
+        return str(_checked(validators.web_directory, self.cleaned_data["web_directory"]))
+
+    def save(self, user: Any) -> Site | None:
+        """Add the site and queue its job, or record why not as a form error and return None."""
+        data = self.cleaned_data
+        kind = SiteType(data["site_type"])
+        # The form shows every field for every type: those a type has no use for are left out.
+        try:
+            site, _job = site_actions.add_site(
+                self.server,
+                user,
+                data["domain"],
+                kind,
+                data["aliases"].split(","),
+                None if kind == SiteType.PROXY else data["web_directory"],
+                (data["php_version"] or None) if kind.runs_php else None,
+                data["proxy_port"] or None,
+                data["redirect"],
+            )
+        except ActionError as exc:
+            self.add_error(None, str(exc))
+            return None
+        return site

@@ -15,6 +15,9 @@ from brokeforge.packages.services.nginx.installer import NginxInstaller
 from brokeforge.packages.services.php.installer import PhpInstaller
 from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
+from brokeforge.packages.services.sites.site.installer import SiteInstaller
+from brokeforge.packages.services.sites.site.remover import SiteRemover
+from brokeforge.packages.services.sites.site.spec import SiteSpec
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
@@ -25,6 +28,13 @@ ROOT_KEY = (
 USER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUserUserUserUserUserUserUserUserUserUser brokeforge@web-1"
 
 Case = tuple[type[PackageManager], tuple[Any, ...]]
+
+PHP_SITE = SiteSpec.validated(
+    "shop.example.com", "php", ["shop.example.org"], None, "8.2", None, "www-to-apex"
+)
+LARAVEL_SITE = SiteSpec.validated("example.com", "laravel", (), None, "8.4", None, "apex-to-www")
+STATIC_SITE = SiteSpec.validated("docs.example.com", "static", (), "site/dist")
+PROXY_SITE = SiteSpec.validated("app.example.com", "proxy", ["api.example.com"], None, None, "3000")
 
 CASES: dict[str, dict[str, Case]] = {
     "connection": {"default": (ConnectionInstaller, ())},
@@ -56,6 +66,16 @@ CASES: dict[str, dict[str, Case]] = {
     "site_command": {
         "artisan with quotes": (SiteCommandInstaller, ("php artisan tinker --execute='echo 1;'", 120)),
         "a pipeline, 10 seconds": (SiteCommandInstaller, ('ls -la | grep "$HOME" > out.txt', 10)),
+    },
+    "site": {
+        "php, an alias, www to apex": (SiteInstaller, (PHP_SITE,)),
+        "laravel on 8.4, apex to www": (SiteInstaller, (LARAVEL_SITE,)),
+        "static in site/dist": (SiteInstaller, (STATIC_SITE,)),
+        "proxy to port 3000": (SiteInstaller, (PROXY_SITE,)),
+    },
+    "site_remover": {
+        "php": (SiteRemover, (PHP_SITE,)),
+        "proxy": (SiteRemover, (PROXY_SITE,)),
     },
     "nginx": {
         "8.2 on web-1": (NginxInstaller, (PhpVersion.PHP82, "web-1")),

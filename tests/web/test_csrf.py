@@ -32,7 +32,7 @@ def test_add_and_logout_without_token_are_forbidden(strict_client: Client) -> No
 def test_forms_carry_the_token_and_htmx_sends_it(strict_client: Client, server: Server) -> None:
     page = strict_client.get(reverse("server_detail", args=[server.pk])).content.decode()
     token = strict_client.cookies["csrftoken"].value
-    assert page.count('name="csrfmiddlewaretoken"') == 2  # verify and sign out
+    assert page.count('name="csrfmiddlewaretoken"') == 3  # verify, add site and sign out
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
     response = strict_client.post(reverse("server_verify", args=[server.pk]), HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from brokeforge.lib.enums import ProvisionStatus
+from django.utils import timezone
+
+from brokeforge.lib.enums import ProvisionStatus, SiteStatus
 from brokeforge.packages.base.runner import runner
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
@@ -73,6 +75,10 @@ class PackageJob:
 class SitePackageJob(PackageJob):
     """A job that works on one site: constructed with the site, it runs on the site's server."""
 
+    # The site's status while the job runs, once it succeeded, once it failed (as provisioning
+    # moves a server's): only for the jobs that create or delete the site itself.
+    site_statuses: ClassVar[dict[ProvisionStatus, SiteStatus]] = {}
+
     def __init__(self, site: Site, *arguments: Argument) -> None:
         super().__init__(site.server, *arguments)
         self.site = site
@@ -80,6 +86,13 @@ class SitePackageJob(PackageJob):
     @classmethod
     def target(cls, server: Server | None, site: Site | None) -> Server | Site | None:
         return site
+
+    def _mark(self, status: ProvisionStatus) -> None:
+        super()._mark(status)
+        if self.site is not None and status in self.site_statuses:
+            self.site.status = self.site_statuses[status]
+            # update(), not save(): a remover that succeeded has deleted the row.
+            Site.objects.filter(pk=self.site.pk).update(status=self.site.status, updated_at=timezone.now())
 
     def label(self) -> str:
         assert self.site is not None

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
+from brokeforge.lib.templates import render
 from brokeforge.packages.base.command import Command
 
 # apt waits up to 10 minutes for another apt/dpkg (unattended-upgrades, cloud-init) to finish.
@@ -86,3 +89,42 @@ def write_file(path: str, content: str, mode: str = "0644") -> Command:
     target = shlex.quote(path)
     tmp = shlex.quote(f"{path}.brokeforge-tmp")
     return Command(f"umask 077 && cat > {tmp} && chmod {mode} {tmp} && mv -f {tmp} {target}", stdin=content)
+
+
+@dataclass(frozen=True)
+class ConfigCheck:
+    """How a service judges its whole configuration (`nginx -t`) and takes a good one (a reload)."""
+
+    check: str
+    reload: str
+
+
+def apply_config(path: str, content: str, checker: ConfigCheck, mode: str = "0644") -> Command:
+    """Put a config file in place only if the service accepts it: write, check, then reload, or
+    restore the previous file (remove the new one) and fail with the checker's output."""
+    if not _MODE_RE.fullmatch(mode):
+        raise ValueError(f"Invalid file mode {mode!r}")
+    return Command(_apply_script(path, checker, remove=False, mode=mode), stdin=content)
+
+
+def remove_config(path: str, checker: ConfigCheck) -> str:
+    """Take a config file away only if the service accepts the rest: the file comes back otherwise."""
+    return _apply_script(path, checker, remove=True, mode="")
+
+
+def _apply_script(path: str, checker: ConfigCheck, *, remove: bool, mode: str) -> str:
+    target = PurePosixPath(path)
+    if not target.is_absolute() or ".." in target.parts:
+        raise ValueError(f"A config file needs an absolute path, got {path!r}")
+    script = render(
+        "config/apply.sh.j2",
+        target=str(target),
+        new=str(target.with_name(f".{target.name}.brokeforge-new")),
+        saved=str(target.with_name(f".{target.name}.brokeforge-saved")),
+        check=checker.check,
+        reload=checker.reload,
+        remove=remove,
+        mode=mode,
+    )
+    # Its own shell: its `set -u` and `exit` stay inside, whatever the job wraps around it.
+    return f"sh -c {shlex.quote(script)}"

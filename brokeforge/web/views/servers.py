@@ -16,7 +16,7 @@ from brokeforge.jobs.models import JobStatus
 from brokeforge.lib.enums import CredentialType, PackageName
 from brokeforge.packages import registry
 from brokeforge.servers.models import HostKeyEvent, Server
-from brokeforge.web.forms import AddServerForm
+from brokeforge.web.forms import AddServerForm, AddSiteForm
 from brokeforge.web.views.journal import journal_context
 from brokeforge.web.views.scope import user_host_key_events, user_server, user_servers
 
@@ -67,6 +67,7 @@ def server_detail(request: HttpRequest, server_id: int) -> HttpResponse:
         **_live_context(server),
         "connect_command": server_actions.server_connect_command(server),
         "credentials": [(c.label, server.public_key(c)) for c in CredentialType],
+        "site_form": AddSiteForm(None, server),
     }
     return render(request, "web/servers/detail.html", context)
 

@@ -6,8 +6,10 @@ from brokeforge.lib.enums import CredentialType, PackageName, PackageType, PhpVe
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
 from brokeforge.packages.base.shell import (
+    ConfigCheck,
     apt_install,
     enable_and_start,
+    reload,
     wait_until_running,
     write_file,
 )
@@ -15,7 +17,8 @@ from brokeforge.packages.services.nginx.milestones import NginxInstallerMileston
 
 DEFAULT_ROOT = "/var/www/default/public"
 DEFAULT_SITE_CONFIG = "/etc/nginx/sites-available/default"
-
+# Every change to Nginx's configuration is judged by Nginx before it is reloaded.
+NGINX_CONFIG = ConfigCheck("nginx -t", reload("nginx"))
 
 NGINX_PACKAGES = ["nginx"]
 

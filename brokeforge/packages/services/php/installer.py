@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from brokeforge.lib.enums import PackageName, PackageType, PhpVersion
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
-from brokeforge.packages.base.shell import apt_install, enable_and_start, wait_until_running
+from brokeforge.packages.base.shell import (
+    ConfigCheck,
+    apt_install,
+    enable_and_start,
+    reload,
+    wait_until_running,
+)
 from brokeforge.packages.services.php.milestones import PhpInstallerMilestones as M
 
 EXTENSIONS = [
@@ -20,6 +26,11 @@ def php_packages(version: PhpVersion) -> list[str]:
 
 def fpm_service(version: PhpVersion) -> str:
     return f"php{version.value}-fpm"
+
+
+def fpm_config(version: PhpVersion) -> ConfigCheck:
+    """A pool change is judged by that version's FPM before the service is reloaded."""
+    return ConfigCheck(f"php-fpm{version.value} -t", reload(fpm_service(version)))
 
 
 class PhpInstaller(PackageInstaller, ServerPackage):
