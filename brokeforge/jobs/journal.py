@@ -151,7 +151,9 @@ class JournalRunner:
         self._deadline = None if time_limit is None else time.monotonic() + time_limit
         # Why the job must stop, once something (the heartbeat) said so; read before every step.
         self._stop_reason: str | None = None
-        self._lease_holder = holder(job.pk)
+        # Created once the job holds its server's lock: after the lock of any job it follows was
+        # freed, so after that job's runner began.
+        self._lease_holder = holder(job.pk, time.time_ns())
         self._claimed: set[int] = set()  # servers whose lease this job has claimed
         # {step key: command hash} of the commands that succeeded in the attempt this one retries.
         self.succeeded = succeeded or {}

@@ -11,7 +11,7 @@ import pytest
 
 from brokeforge.packages.base.lease import REFUSED_EXIT, holder, leased, stop_script, was_refused
 
-A, B = "panel-abc/job-1", "panel-abc/job-2"
+A, B = "panel-abc/job-1/1000", "panel-abc/job-2/2000"
 
 
 def run(
@@ -92,8 +92,8 @@ def test_a_background_process_the_command_leaves_does_not_keep_the_lease(lease: 
 
 
 def test_holders_name_the_panel_and_the_job() -> None:
-    assert holder(42).endswith("/job-42")
-    assert holder(42).split("/")[0] == holder(7).split("/")[0]
+    assert holder(42, 1000).endswith("/job-42/1000")
+    assert holder(42, 1000).split("/")[0] == holder(7, 2000).split("/")[0]
     with pytest.raises(ValueError):
         leased("true", "job 1; rm -rf /", claim=True)
 
@@ -148,3 +148,14 @@ def test_a_marker_whose_pid_was_reused_by_another_process_is_not_waited_for(leas
     claimed = run("echo mine", lease, B, claim=True)
     assert (claimed.returncode, claimed.stdout, claimed.stderr) == (0, "mine\n", "")
     assert not stale.exists(), "markers of ended commands are cleared at the next claim"
+
+
+def test_a_job_that_started_earlier_never_takes_the_lease_back(lease: Path, tmp_path: Path) -> None:
+    run("true", lease, B, claim=True)  # the job that holds the server now
+    ran = tmp_path / "ran"
+    stale = run(f"touch {ran}", lease, A, claim=True)  # resumed after it was declared stalled
+    assert stale.returncode == REFUSED_EXIT and was_refused(stale.returncode, stale.stderr)
+    assert f"{A} started before {B}, which holds this server now" in stale.stderr
+    assert lease.read_text() == f"{B}\n" and not ran.exists()
+    # Another panel's job is no judge of ours: its clock and numbers are its own.
+    assert run("true", lease, "panel-xyz/job-9/1", claim=True).returncode == 0

@@ -43,13 +43,16 @@ STOP_GRACE_SECONDS = 3
 REFUSED_EXIT = 75
 REFUSED_MARKER = "brokeforge: lease refused"
 
-_HOLDER_RE = re.compile(r"^[a-z0-9-]+/job-[0-9]+$")
+_HOLDER_RE = re.compile(r"^[a-z0-9-]+/job-[0-9]+/[0-9]{1,19}$")
 
 
-def holder(job_id: int) -> str:
-    """How the lease names a job: its panel (two panels may manage one server) and its number."""
+def holder(job_id: int, started_ns: int) -> str:
+    """How the lease names a job: its panel (two panels may manage one server), its number, and
+    when it started under its server's lock (ns since the epoch). A job that started earlier
+    never takes the lease back from one that started later: a stale job that resumes after the
+    reaper gave its server away is refused, instead of stopping the job that has it now."""
     panel = salted_hmac("brokeforge.jobs.lease", "panel", secret=settings.SECRET_KEY).hexdigest()[:12]
-    return f"panel-{panel}/job-{job_id}"
+    return f"panel-{panel}/job-{job_id}/{started_ns}"
 
 
 def leased(script: str, job_holder: str, *, claim: bool, lease_dir: str = LEASE_DIR) -> str:
@@ -69,6 +72,8 @@ def _wrapper(job_holder: str, claim: bool, lease_dir: str) -> tuple[str, str]:
         "jobs/lease.sh.j2",
         script=_SCRIPT_SLOT,
         holder=job_holder,
+        panel=job_holder.split("/")[0],
+        started=job_holder.rsplit("/", 1)[1],
         claim=claim,
         lease_dir=lease_dir,
         refused_exit=REFUSED_EXIT,
