@@ -196,8 +196,9 @@ def _take_lock(job: Job, *, park: bool) -> bool:
     and return False, or raise ServerBusy when not parking. False too if the job is not queued."""
     with transaction.atomic():
         server_id = _lock_server_row(job.server_id)
-        if ServerLock.objects.filter(server_id=server_id).exists():
-            busy = _busy_message(server_id)
+        holder = ServerLock.objects.filter(server_id=server_id).values_list("job_id", flat=True).first()
+        if holder is not None:
+            busy = f"waiting for job #{holder} to finish on this server"
             if not park:
                 raise ServerBusy(busy)
             Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(waiting_for=busy)
@@ -215,11 +216,6 @@ def _take_lock(job: Job, *, park: bool) -> bool:
         ServerLock.objects.create(server_id=server_id, job=job)
     job.refresh_from_db()
     return True
-
-
-def _busy_message(server_id: int) -> str:
-    holder = ServerLock.objects.filter(server_id=server_id).values_list("job_id", flat=True).first()
-    return f"waiting for job #{holder} to finish on this server" if holder else "waiting for this server"
 
 
 def release_lock(job: Job) -> None:
@@ -261,7 +257,7 @@ def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = 
     try:
         # Log records of this thread are masked with the job's secrets too.
         with secret_scope(runner.secrets):
-            _job_instance(job).handle()
+            _job_instance(job, job_class).handle()
     except Exception as exc:
         status, error = JobStatus.FAILED, redact(str(exc) or type(exc).__name__, runner.secrets)
         log.warning("Job #%s failed: %s", job.pk, error)
@@ -281,8 +277,7 @@ def execute(job: Job, private_key_overrides: dict[CredentialType, str] | None = 
         raise
 
 
-def _job_instance(job: Job) -> PackageJob:
-    job_class: type[PackageJob] = import_string(job.kind)
+def _job_instance(job: Job, job_class: type[PackageJob]) -> PackageJob:
     target = job_class.target(job.server, job.site)
     if target is None:
         raise ValueError(f"The {'site' if job.site_domain else 'server'} of this job was deleted.")

@@ -19,7 +19,7 @@ from typing import Any
 
 from tests.testbed.procs import log
 from tests.testbed.server import BootedServer
-from tests.workers import REPO, Workers
+from tests.workers import REPO, WORKER_TIMINGS, Workers
 
 # The PHP each Debian release ships (no third-party archive needed).
 PHP_VERSIONS = {"bookworm": "8.2", "trixie": "8.4"}
@@ -75,13 +75,7 @@ class SharedProvisionedServer(ProvisionedServer):
 
 
 # Tests want failures noticed in seconds; a benchmark runs with the product's own defaults.
-TEST_TIMINGS = {
-    "BROKEFORGE_SSH_CONNECT_TIMEOUT": "5",
-    "BROKEFORGE_JOB_HEARTBEAT": "1",
-    "BROKEFORGE_JOB_STALL_AFTER": "6",
-    # The stall limit must leave room for a write that waits out the database's lock timeout.
-    "BROKEFORGE_DATABASE_LOCK_TIMEOUT": "3",
-}
+TEST_TIMINGS = {"BROKEFORGE_SSH_CONNECT_TIMEOUT": "5", **WORKER_TIMINGS}
 
 
 def create_panel(work_dir: Path, timings: dict[str, str] = TEST_TIMINGS) -> Panel:
