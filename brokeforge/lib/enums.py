@@ -29,6 +29,10 @@ class PackageName(models.TextChoices):
     NGINX = "nginx", "Nginx"
     SITE = "site", "Site"
     SITE_COMMAND = "site_command", "Site command"
+    GIT_REPOSITORY = "git_repository", "Git repository"
+    DEPLOYMENT = "deployment", "Deployment"
+    SITE_ENV = "site_env", "Environment file"
+    SITE_FILES = "site_files", "Site files"
 
 
 class PackageType(models.TextChoices):
@@ -93,6 +97,28 @@ class SiteRedirect(models.TextChoices):
     NONE = "none", "No redirect"
     WWW_TO_APEX = "www-to-apex", "www. redirects to the bare domain"
     APEX_TO_WWW = "apex-to-www", "The bare domain redirects to www."
+
+
+class DeploymentStatus(models.TextChoices):
+    """Where one deployment stands; only SUCCEEDED means its release is (or was) the live one."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+    @classmethod
+    def active(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]
+
+
+class DeploymentTrigger(models.TextChoices):
+    """Who or what started a deployment."""
+
+    MANUAL = "manual", "Started by hand"
+    WEBHOOK = "webhook", "Push to deploy"
+    ROLLBACK = "rollback", "Rollback"
 
 
 class ProvisionStatus(models.TextChoices):

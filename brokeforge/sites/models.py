@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
-from brokeforge.lib.enums import SiteRedirect, SiteStatus, SiteType
+from brokeforge.lib.crypto import EncryptedTextField
+from brokeforge.lib.enums import DeploymentStatus, DeploymentTrigger, SiteRedirect, SiteStatus, SiteType
 from brokeforge.servers.models import InventoryRow, PackageEvent, Server
 
 
@@ -26,6 +28,30 @@ class Site(models.Model):
     # The local port a proxy site passes requests to.
     proxy_port = models.PositiveIntegerField(null=True, blank=True)
     redirect = models.CharField(max_length=20, choices=SiteRedirect.choices, default=SiteRedirect.NONE)
+
+    # -- git: where the site's code comes from ---------------------------------------------------
+    repository_url = models.CharField(max_length=500, blank=True)
+    branch = models.CharField(max_length=255, blank=True)
+    # The site's own deploy key: the user adds the public half to their git host, read-only.
+    deploy_key_public = models.TextField(blank=True)
+    deploy_key_private = EncryptedTextField(blank=True)
+    # The git host's keys as known_hosts lines, pinned at first contact (hosts the panel does not
+    # ship keys for); a host presenting another key is refused.
+    git_known_hosts = models.TextField(blank=True)
+
+    # -- deployments -----------------------------------------------------------------------------
+    # The site's deploy script; "" runs the default of its type.
+    deploy_script = models.TextField(blank=True)
+    # Files and directories kept in shared/ and linked into every release; None: the type's default.
+    shared_paths = models.JSONField(null=True, blank=True)
+    keep_releases = models.PositiveIntegerField(default=5)
+    health_path = models.CharField(max_length=500, default="/")
+    health_status = models.PositiveIntegerField(default=200)
+    health_timeout = models.PositiveIntegerField(default=10)
+    # The release `current` points to, as `readlink` reported it after the last deployment.
+    current_release = models.CharField(max_length=100, blank=True)
+    webhook_secret = EncryptedTextField(blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,6 +73,75 @@ class Site(models.Model):
     def path(self) -> str:
         """Where the site's files live: the site user's home, one directory per domain."""
         return f"{self.home}/{self.domain}"
+
+
+class Deployment(models.Model):
+    """One deployment (or rollback) of a site: which commit, which release, how it ended and why.
+
+    The job's journal keeps its full output; `job_id` is a plain id, since the jobs app depends
+    on this one."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="deployments")
+    job_id = models.PositiveIntegerField(null=True, blank=True)
+    trigger = models.CharField(max_length=20, choices=DeploymentTrigger.choices)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.QUEUED)
+    branch = models.CharField(max_length=255, blank=True)
+    # The commit asked for ("" : the branch head, resolved once when the deployment starts).
+    requested_commit = models.CharField(max_length=40, blank=True)
+    # What `git rev-parse HEAD` reports in the release.
+    commit = models.CharField(max_length=40, blank=True)
+    commit_message = models.CharField(max_length=500, blank=True)
+    release = models.CharField(max_length=100, blank=True)
+    # The release that was live when this one started: where a failed health check goes back to.
+    previous_release = models.CharField(max_length=100, blank=True)
+    # A rollback: the deployment whose release it makes live again.
+    rollback_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Deployment #{self.pk} of {self.site_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in DeploymentStatus.active()
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class WebhookDelivery(models.Model):
+    """A push-to-deploy request the panel accepted (signature checked), and what came of it.
+
+    A git host may send a delivery again; its id is unique per site so it never deploys twice."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    delivery_id = models.CharField(max_length=100)
+    provider = models.CharField(max_length=20)
+    event = models.CharField(max_length=50)
+    ref = models.CharField(max_length=255, blank=True)
+    commit = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=200)
+    deployment = models.ForeignKey(Deployment, on_delete=models.SET_NULL, null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "delivery_id"], name="unique_delivery_per_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} delivery {self.delivery_id} ({self.outcome})"
 
 
 class ServerSitePackage(InventoryRow):

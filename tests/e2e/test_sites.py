@@ -71,7 +71,7 @@ def test_sites_on_a_real_server(panel: Panel, provisioned_server: ProvisionedSer
             srv, "www.php.test", "/a?b=1", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}"
         )
         assert redirect.stdout == "301 http://php.test/a?b=1"
-        serves(srv, "static.test", "/home/static_test/static.test/dist")
+        serves(srv, "static.test", "/home/static_test/static.test/current/dist")
         serves(srv, "app.test", "hello from the backend")
         assert proxy["user"] == "app_test" and gone(srv, "/etc/php/8.2/fpm/pool.d/app_test.conf")
         headers = curl(srv, "static.test", "/", "-I").stdout.lower()
@@ -131,7 +131,7 @@ def test_sites_on_a_real_server(panel: Panel, provisioned_server: ProvisionedSer
         wait_for(
             lambda: "<h1>php.test</h1>" not in curl(srv, "php.test").stdout, 10, "php.test to stop answering"
         )
-        serves(srv, "static.test", "/home/static_test/static.test/dist")
+        serves(srv, "static.test", "/home/static_test/static.test/current/dist")
         serves(srv, "app.test", "hello from the backend")
 
         # Without a default server of its own, unknown names get the catch-all: no answer at all.
@@ -139,6 +139,6 @@ def test_sites_on_a_real_server(panel: Panel, provisioned_server: ProvisionedSer
         wait_for(
             lambda: curl(srv, "unknown.test").returncode == 52, 10, "an empty reply (444) to unknown.test"
         )
-        serves(srv, "static.test", "/home/static_test/static.test/dist")
+        serves(srv, "static.test", "/home/static_test/static.test/current/dist")
     finally:
         srv.run(f"kill {backend}", check=False)

@@ -44,7 +44,7 @@ def test_only_php_sites_get_a_pool_and_only_sites_with_files_a_placeholder(unsav
     assert "php-fpm" not in lines("static in site/dist") and "php-fpm" not in lines("proxy to port 3000")
     assert "index.html" in lines("static in site/dist") and "index.html" not in lines("proxy to port 3000")
     assert "proxy_pass http://127.0.0.1:3000;" in lines("proxy to port 3000")
-    assert STATIC_SITE.root == "/home/docs_example_com/docs.example.com/site/dist"
+    assert STATIC_SITE.root == "/home/docs_example_com/docs.example.com/current/site/dist"
     assert not PROXY_SITE.serves_files
 
 

@@ -15,7 +15,15 @@ from brokeforge.packages.services.brokeforge_user.installer import SITES_GROUP
 from brokeforge.packages.services.nginx.installer import NGINX_CONFIG
 from brokeforge.packages.services.php.installer import fpm_config
 from brokeforge.packages.services.sites.site.milestones import SiteInstallerMilestones as M
-from brokeforge.packages.services.sites.site.spec import CATCH_ALL, WEB_SERVER_GROUP, SiteSpec
+from brokeforge.packages.services.sites.site.spec import (
+    CATCH_ALL,
+    INITIAL_RELEASE,
+    WEB_SERVER_GROUP,
+    SiteSpec,
+)
+
+# `current` links relatively, so the site's directory means the same whatever path reaches it.
+INITIAL_RELEASE_LINK = f"releases/{INITIAL_RELEASE}"
 
 
 class SiteSystemPackage(SitePackage):
@@ -42,7 +50,11 @@ class SiteInstaller(PackageInstaller, SiteSystemPackage):
 
     def commands(self, spec: SiteSpec) -> list[Step]:
         include = shlex.quote(spec.include_dir)
-        site_dirs = quoted(*dict.fromkeys([spec.path, spec.root]))  # the same one, without a web dir
+        initial_root = f"{spec.initial_release}/{spec.web_directory}".rstrip("/")
+        # dict.fromkeys: a site without a web directory serves the release itself.
+        site_dirs = quoted(
+            *dict.fromkeys([spec.path, spec.releases_dir, spec.shared_dir, spec.initial_release, initial_root])
+        )
         return [
             self.track(M.CREATE_USER),
             site_script("sites/create-user.sh.j2", spec, sites_group=SITES_GROUP, web_group=WEB_SERVER_GROUP),
@@ -51,7 +63,9 @@ class SiteInstaller(PackageInstaller, SiteSystemPackage):
             # have turned into a symlink.
             Command(
                 f"mkdir -p {site_dirs} && chmod 0755 {site_dirs} "
-                f"&& mkdir -p -m 0700 {quoted(spec.tmp_dir, spec.log_dir)}",
+                f"&& mkdir -p -m 0700 {quoted(spec.tmp_dir, spec.log_dir)} "
+                # Never moved once it exists: a deployed site keeps its live release.
+                f"&& {{ [ -L {quoted(spec.current)} ] || ln -s {INITIAL_RELEASE_LINK} {quoted(spec.current)}; }}",
                 site_user=spec.user,
             ),
             *self._placeholder(spec),

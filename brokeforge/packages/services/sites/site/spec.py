@@ -25,6 +25,8 @@ INCLUDE_ROOT = "/etc/nginx/brokeforge-sites"
 # the one that answers unknown names unless another server says `default_server`.
 CATCH_ALL = "/etc/nginx/conf.d/brokeforge-catch-all.conf"
 WEB_SERVER_GROUP = "www-data"
+# The release `current` points to before the first deployment.
+INITIAL_RELEASE = "initial"
 
 Choice = TypeVar("Choice", SiteType, SiteRedirect)
 
@@ -151,10 +153,30 @@ class SiteSpec:
         """Nginx serves its web directory; a proxy site passes every request on instead."""
         return self.site_type != SiteType.PROXY
 
+    # A site's directory holds `releases/<name>` (one per deployment), `shared/` (what every
+    # release links to: .env, storage) and `current`, the symlink to the live release. Before the
+    # first deployment `current` points to `releases/initial`, which holds the placeholder page.
+
+    @property
+    def current(self) -> str:
+        return f"{self.path}/current"
+
+    @property
+    def releases_dir(self) -> str:
+        return f"{self.path}/releases"
+
+    @property
+    def initial_release(self) -> str:
+        return f"{self.releases_dir}/{INITIAL_RELEASE}"
+
+    @property
+    def shared_dir(self) -> str:
+        return f"{self.path}/shared"
+
     @property
     def root(self) -> str:
-        """What Nginx serves: the web directory inside the site."""
-        return f"{self.path}/{self.web_directory}" if self.web_directory else self.path
+        """What Nginx serves: the web directory inside the live release."""
+        return f"{self.current}/{self.web_directory}" if self.web_directory else self.current
 
     @property
     def tmp_dir(self) -> str:
