@@ -26,6 +26,7 @@ from django.db import connection as database
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from brokeforge.jobs.direct import target
 from brokeforge.jobs.models import OUTPUT_TAIL_BYTES, Job, JobStep, ServerLock, StepStatus
 from brokeforge.lib.enums import ConnectionStatus, CredentialType
 from brokeforge.lib.redact import REDACTION_MARGIN_CHARS, Secrets, redact, redact_tail
@@ -40,7 +41,6 @@ from brokeforge.ssh import (
     Connection,
     HostKeyMismatch,
     SshError,
-    SshTarget,
     connect,
 )
 
@@ -303,15 +303,7 @@ class JournalRunner:
         return self._connections[cache_key]
 
     def _open(self, server: Server, credential: CredentialType) -> Connection:
-        target = SshTarget(
-            host=server.public_ip,
-            port=server.ssh_port,
-            username=credential.user,
-            private_key=self.private_key_overrides.get(credential)
-            or server.credential(credential).private_key,
-            pinned_host_key=server.host_key,
-            connect_timeout=settings.SSH_CONNECT_TIMEOUT,
-        )
+        where = target(server, credential, self.private_key_overrides.get(credential))
         description = f"Connect to {credential.user}@{server.public_ip}:{server.ssh_port}"
         # Outside the step numbering: where a connection opens differs between attempts (a retry
         # skips commands), and must not shift the keys that say which commands already succeeded.
@@ -319,7 +311,7 @@ class JournalRunner:
         step = self._start_step(key, description, is_command=False)
         started = time.monotonic()
         try:
-            connection = connect(target)
+            connection = connect(where)
         except SshError as exc:
             message = redact(str(exc), self.secrets)
             _close_step(step, StepStatus.FAILED, started, message)

@@ -85,7 +85,9 @@ class Deployment(models.Model):
     job_id = models.PositiveIntegerField(null=True, blank=True)
     trigger = models.CharField(max_length=20, choices=DeploymentTrigger.choices)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.QUEUED)
+    status = models.CharField(
+        max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.QUEUED
+    )
     branch = models.CharField(max_length=255, blank=True)
     # The commit asked for ("" : the branch head, resolved once when the deployment starts).
     requested_commit = models.CharField(max_length=40, blank=True)

@@ -64,7 +64,8 @@ def test_a_long_domain_keeps_a_hash_so_two_never_share_a_user() -> None:
 
 
 def test_defaults_per_type() -> None:
-    assert SiteSpec.validated("a.test", "laravel", php_version="8.2").root == "/home/a_test/a.test/current/public"
+    laravel = SiteSpec.validated("a.test", "laravel", php_version="8.2")
+    assert laravel.root == "/home/a_test/a.test/current/public"
     assert SiteSpec.validated("a.test", "static", web_directory="").root == "/home/a_test/a.test/current"
     proxy = SiteSpec.validated("a.test", "proxy", proxy_port="3000")
     assert (proxy.proxy_port, proxy.web_directory, proxy.php_version) == (3000, "", None)

@@ -52,9 +52,8 @@ class SiteInstaller(PackageInstaller, SiteSystemPackage):
         include = shlex.quote(spec.include_dir)
         initial_root = f"{spec.initial_release}/{spec.web_directory}".rstrip("/")
         # dict.fromkeys: a site without a web directory serves the release itself.
-        site_dirs = quoted(
-            *dict.fromkeys([spec.path, spec.releases_dir, spec.shared_dir, spec.initial_release, initial_root])
-        )
+        dirs = [spec.path, spec.releases_dir, spec.shared_dir, spec.initial_release, initial_root]
+        site_dirs, current = quoted(*dict.fromkeys(dirs)), shlex.quote(spec.current)
         return [
             self.track(M.CREATE_USER),
             site_script("sites/create-user.sh.j2", spec, sites_group=SITES_GROUP, web_group=WEB_SERVER_GROUP),
@@ -65,7 +64,7 @@ class SiteInstaller(PackageInstaller, SiteSystemPackage):
                 f"mkdir -p {site_dirs} && chmod 0755 {site_dirs} "
                 f"&& mkdir -p -m 0700 {quoted(spec.tmp_dir, spec.log_dir)} "
                 # Never moved once it exists: a deployed site keeps its live release.
-                f"&& {{ [ -L {quoted(spec.current)} ] || ln -s {INITIAL_RELEASE_LINK} {quoted(spec.current)}; }}",
+                f"&& {{ [ -L {current} ] || ln -s {INITIAL_RELEASE_LINK} {current}; }}",
                 site_user=spec.user,
             ),
             *self._placeholder(spec),
