@@ -39,6 +39,10 @@ def target(server: Server, credential: CredentialType, private_key: str | None =
     )
 
 
+class _Stopped(Exception):
+    """The caller of a followed read stopped listening."""
+
+
 class DirectRunner:
     """The Runner protocol for read-only steps: each command runs at once on one connection per
     credential; nothing is journalled. A step that writes belongs in a job."""
@@ -59,15 +63,43 @@ class DirectRunner:
     def command(self, server: Server, command: Command, default_credential: CredentialType) -> CommandResult:
         if server.pk != self.server.pk:
             raise ValueError("A direct read runs on the one server it was opened for.")
+        return self._run(command, default_credential)
+
+    def follow(
+        self,
+        command: Command,
+        default_credential: CredentialType,
+        on_output: Callable[[str], None],
+        keep_going: Callable[[], bool],
+    ) -> CommandResult | None:
+        """Run a read that streams (`tail -F`): its output goes to `on_output` as it comes. It
+        ends with the command, or within half a second of `keep_going()` saying no: its channel
+        is closed then and None returned (the command itself needs a time limit of its own)."""
+
+        def check() -> None:
+            if not keep_going():
+                raise _Stopped
+
+        def output(chunk: str) -> None:
+            on_output(chunk)
+            check()
+
+        try:
+            return self._run(command, default_credential, on_output=output, on_quiet=check)
+        except _Stopped:
+            return None
+
+    def _run(self, command: Command, default_credential: CredentialType, **callbacks: Any) -> CommandResult:
         credential = command.login(default_credential)
         if credential not in self._connections:
-            self._connections[credential] = connect(target(server, credential))
+            self._connections[credential] = connect(target(self.server, credential))
         return self._connections[credential].run(
             command.remote_script(),
             stdin=command.stdin,
             timeout=command.timeout or settings.SSH_COMMAND_TIMEOUT,
             check=command.check,
             display=command.describe(),
+            **callbacks,
         )
 
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
@@ -85,7 +117,7 @@ class DirectRunner:
 
 @contextmanager
 def direct(server: Server) -> Iterator[DirectRunner]:
-    """Run the packages called inside on `server` right away: `with direct(server): explorer.list(...)`."""
+    """Run the packages called inside on `server` right away: `with direct(server): explorer.listing(...)`."""
     runner = DirectRunner(server)
     token = current_runner.set(runner)
     try:

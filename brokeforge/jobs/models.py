@@ -53,6 +53,8 @@ class Job(models.Model):
     # What a job hands back for the UI, CLI and API to read (a site command's output and exit code).
     result = models.JSONField(null=True, blank=True)
     waiting_for = models.CharField(max_length=200, blank=True)
+    # Why a user asked the running job to stop ("" : nobody did); its heartbeat sees it and stops it.
+    stop_requested = models.CharField(max_length=200, blank=True)
     worker = models.CharField(max_length=100, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
 

@@ -294,13 +294,31 @@ def _succeeded_commands(previous: Job | None) -> dict[str, str]:
     return dict(steps.values_list("key", "command_hash"))
 
 
-def _write_heartbeat(job_id: int) -> bool:
-    """One heartbeat; False if the job is no longer running under its server's lock."""
-    return bool(
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock__isnull=False).update(
-            heartbeat_at=timezone.now()
+def _write_heartbeat(job_id: int) -> str | None:
+    """One heartbeat. None while the job may go on; otherwise why it must stop: it is no longer
+    running under its server's lock, or a user asked it to stop."""
+    if Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock__isnull=False, stop_requested="").update(
+        heartbeat_at=timezone.now()
+    ):
+        return None
+    requested = Job.objects.filter(pk=job_id).values_list("stop_requested", flat=True).first()
+    return requested or "it was declared stalled and its server's lock freed"
+
+
+def request_stop(job: Job, reason: str) -> bool:
+    """Stop a job: a queued one ends now without running; a running one is stopped by its own
+    heartbeat within one interval, the command it runs killed on the server. False if it had
+    already ended."""
+    with transaction.atomic():
+        if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, error=f"Stopped before it ran: {reason}.", finished_at=timezone.now()
+        ):
+            return True
+        return bool(
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, stop_requested="").update(
+                stop_requested=reason
+            )
         )
-    )
 
 
 def _retry_delay(failures: int) -> float:
@@ -316,7 +334,8 @@ class _Heartbeat:
     A failed write (a PostgreSQL failover, a locked SQLite file) is retried with backoff. When
     the next try would come after the stall limit less one interval, the reaper may soon free
     the server for another job: the job is stopped first (on_lost: its command is stopped on the
-    server). It is stopped too if a write finds the job no longer running under its lock.
+    server). It is stopped too if a write finds the job no longer running under its lock, or
+    finds that a user asked it to stop (request_stop).
     """
 
     def __init__(self, job_id: int, on_lost: Callable[[str], None]) -> None:
@@ -338,7 +357,7 @@ class _Heartbeat:
         try:
             while not self._stop.wait(_retry_delay(failures)):
                 try:
-                    still_ours = _write_heartbeat(self.job_id)
+                    why_stop = _write_heartbeat(self.job_id)
                 except DatabaseError as exc:
                     failures += 1
                     silent = time.monotonic() - last_written
@@ -349,8 +368,8 @@ class _Heartbeat:
                         return
                     log.warning("Job #%s: heartbeat failed (%s); retrying", self.job_id, exc)
                     continue
-                if not still_ours:
-                    self.on_lost("it was declared stalled and its server's lock freed")
+                if why_stop is not None:
+                    self.on_lost(why_stop)
                     return
                 last_written, failures = time.monotonic(), 0
         finally:

@@ -23,7 +23,8 @@ from django_tasks_db.models import DBTaskResult
 
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
 from brokeforge.jobs.queue import release_lock
-from brokeforge.lib.enums import ProvisionStatus
+from brokeforge.lib.enums import DeploymentStatus, ProvisionStatus
+from brokeforge.sites.models import Deployment
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,16 @@ STALLED_MESSAGE = (
     "The worker running this job stopped sending heartbeats (it was killed or its machine went "
     "down). What ran is in the steps above; retry to carry on from the step that was interrupted."
 )
+
+
+def _fail_interrupted_deployments(job: Job) -> None:
+    """A deployment never stays "running" after its job: users of other panels know deploys
+    stuck in "deploying" forever. What is live is read again by the next deployment."""
+    Deployment.objects.filter(job_id=job.pk, status__in=DeploymentStatus.active()).update(
+        status=DeploymentStatus.FAILED,
+        reason=f"{STALLED_MESSAGE} The release that is live was not checked afterwards.",
+        finished_at=timezone.now(),
+    )
 
 
 def reap_stalled_jobs() -> list[int]:
@@ -53,6 +64,7 @@ def reap_stalled_jobs() -> list[int]:
                 )
             if job.server and job.server.provision_status == ProvisionStatus.INSTALLING:
                 job.server.fail_interrupted_provisioning()
+            _fail_interrupted_deployments(job)
         log.warning("Job #%s stalled: no heartbeat since %s", job.pk, job.heartbeat_at)
         reaped.append(job.pk)
     return reaped
