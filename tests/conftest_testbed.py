@@ -17,6 +17,9 @@ shared_provisioned_server  session: ONE provisioned server (and its own panel) s
                            (packages, files, services, firewall) or in its panel must use
                            provisioned_server instead; the session fails at teardown if files
                            under /etc, /usr, /var/www, /home or /root changed.
+git_server                 session: a git host (tests/testbed/git_server.py): a `git` user with
+                           git-shell serving bare repositories over SSH; create a repository per
+                           test, push commits (a small PHP app), authorize a site's deploy key.
 
 The hooks at the end record per-directory timings (tests/testbed/timings.py).
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from tests.testbed import DEFAULT_RELEASE, BootedServer, Testbed, default_cache_dir, images, timings
+from tests.testbed.git_server import GitServer
 from tests.testbed.panel import Panel, ProvisionedServer, SharedProvisionedServer, create_panel, provision
 from tests.testbed.procs import log
 
@@ -111,6 +115,15 @@ def shared_provisioned_server(
     finally:
         shared_panel.workers.stop()
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def git_server(testbed: Testbed) -> Iterator[GitServer]:
+    server = GitServer.start(testbed)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 # -- timings of the run (see tests/testbed/timings.py) ---------------------------

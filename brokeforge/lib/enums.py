@@ -28,9 +28,12 @@ class PackageName(models.TextChoices):
     PHP = "php", "PHP"
     NGINX = "nginx", "Nginx"
     SITE = "site", "Site"
+    SITE_UPDATE = "site_update", "Site settings"
     SITE_COMMAND = "site_command", "Site command"
     GIT_REPOSITORY = "git_repository", "Git repository"
     DEPLOYMENT = "deployment", "Deployment"
+    DEPLOYMENT_ROLLBACK = "deployment_rollback", "Rollback"
+    DEPLOYMENT_PREVIEW = "deployment_preview", "Deployment preview"
     SITE_ENV = "site_env", "Environment file"
     SITE_FILES = "site_files", "Site files"
 

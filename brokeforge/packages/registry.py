@@ -30,9 +30,24 @@ from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.packages.services.provision.jobs import ProvisionInstallerJob
 from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
 from brokeforge.packages.services.sites.command.jobs import SiteCommandInstallerJob
+from brokeforge.packages.services.sites.deploy.installer import DeploymentInstaller
+from brokeforge.packages.services.sites.deploy.jobs import (
+    DeploymentInstallerJob,
+    DeploymentPreviewJob,
+    RollbackInstallerJob,
+)
+from brokeforge.packages.services.sites.deploy.preview import DeploymentPreview
+from brokeforge.packages.services.sites.deploy.rollback import RollbackInstaller
+from brokeforge.packages.services.sites.env.installer import SiteEnvInstaller
+from brokeforge.packages.services.sites.env.jobs import SiteEnvInstallerJob
+from brokeforge.packages.services.sites.explorer.installer import SiteFileExplorer
+from brokeforge.packages.services.sites.explorer.jobs import SiteFileExplorerJob
+from brokeforge.packages.services.sites.git.installer import GitRepositoryInstaller
+from brokeforge.packages.services.sites.git.jobs import GitRepositoryInstallerJob
 from brokeforge.packages.services.sites.site.installer import SiteInstaller
-from brokeforge.packages.services.sites.site.jobs import SiteInstallerJob, SiteRemoverJob
+from brokeforge.packages.services.sites.site.jobs import SiteInstallerJob, SiteRemoverJob, SiteUpdaterJob
 from brokeforge.packages.services.sites.site.remover import SiteRemover
+from brokeforge.packages.services.sites.site.updater import SiteUpdater
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.packages.services.system.jobs import SystemInstallerJob
 
@@ -72,7 +87,14 @@ SERVICES: dict[PackageName, Service] = {
         Service(PackageName.PHP, PhpInstaller, PhpInstallerJob),
         Service(PackageName.NGINX, NginxInstaller, NginxInstallerJob),
         Service(PackageName.SITE, SiteInstaller, SiteInstallerJob, SiteRemover, SiteRemoverJob),
+        Service(PackageName.SITE_UPDATE, SiteUpdater, SiteUpdaterJob),
         Service(PackageName.SITE_COMMAND, SiteCommandInstaller, SiteCommandInstallerJob),
+        Service(PackageName.GIT_REPOSITORY, GitRepositoryInstaller, GitRepositoryInstallerJob),
+        Service(PackageName.SITE_ENV, SiteEnvInstaller, SiteEnvInstallerJob),
+        Service(PackageName.SITE_FILES, SiteFileExplorer, SiteFileExplorerJob),
+        Service(PackageName.DEPLOYMENT, DeploymentInstaller, DeploymentInstallerJob),
+        Service(PackageName.DEPLOYMENT_ROLLBACK, RollbackInstaller, RollbackInstallerJob),
+        Service(PackageName.DEPLOYMENT_PREVIEW, DeploymentPreview, DeploymentPreviewJob),
     ]
 }
 

@@ -100,6 +100,8 @@ class Deployment(models.Model):
     # A rollback: the deployment whose release it makes live again.
     rollback_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
     reason = models.TextField(blank=True)
+    # Set when a user cancels it: the job stops, and the deployment ends cancelled, not failed.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -12,9 +12,13 @@ from django.db.models import QuerySet
 from brokeforge.actions import ActionError
 from brokeforge.actions import servers as server_actions
 from brokeforge.actions import sites as site_actions
-from brokeforge.jobs.models import JobStatus
+from brokeforge.actions.sites import git as git_actions
+from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.lib import validators
 from brokeforge.lib.enums import PhpVersion, SiteRedirect, SiteType
+from brokeforge.packages.services.sites.env import dotenv
+from brokeforge.packages.services.sites.git.repository import DEFAULT_BRANCH, branch_name, repository_url
+from brokeforge.packages.services.sites.logs.reader import DEFAULT_LINES, MAX_LINES, LogKind
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
 from brokeforge.web import ratelimit
@@ -113,13 +117,8 @@ class AddSiteForm(forms.Form):
     def __init__(self, data: Any, server: Server) -> None:
         super().__init__(data)
         self.server = server
-        php_field = self.fields["php_version"]
-        assert isinstance(php_field, forms.ChoiceField)
-        php_field.choices = [
-            ("", "—"),
-            *((v, f"PHP {v}") for v in site_actions.installed_php_versions(server)),
-        ]
-        php_field.initial = server.php_version
+        _offer_php_versions(self, server, empty="—")
+        self.fields["php_version"].initial = server.php_version
 
     def clean_domain(self) -> str:
         return str(_checked(validators.domain, self.cleaned_data["domain"]))
@@ -148,3 +147,201 @@ class AddSiteForm(forms.Form):
             self.add_error(None, str(exc))
             return None
         return site
+
+
+def _offer_php_versions(form: forms.Form, server: Server, empty: str | None = None) -> None:
+    """The PHP versions installed on the server as the form's choices (a site runs on one)."""
+    field = form.fields["php_version"]
+    assert isinstance(field, forms.ChoiceField)
+    versions = [(v, f"PHP {v}") for v in site_actions.installed_php_versions(server)]
+    field.choices = [("", empty), *versions] if empty is not None else versions
+
+
+class EditSiteForm(forms.Form):
+    """A site's settings, as far as its type has them; the domain and type stay. The action
+    validates it all again and changes only what differs (the CLI goes there too)."""
+
+    aliases = forms.CharField(required=False, help_text="More names, comma-separated.")
+    web_directory = forms.CharField(
+        label="Web directory", required=False, help_text="Inside the live release; empty: the release itself."
+    )
+    php_version = forms.ChoiceField(label="PHP version", help_text="One installed on the server.")
+    proxy_port = forms.CharField(label="Proxy port", help_text="The local port requests are passed to.")
+    redirect = forms.ChoiceField(choices=SiteRedirect.choices)
+
+    def __init__(self, data: Any, site: Site) -> None:
+        fields = ("web_directory", "php_version", "proxy_port", "redirect")
+        initial = {"aliases": ", ".join(site.aliases), **{name: getattr(site, name) for name in fields}}
+        super().__init__(data, initial=initial)
+        self.site = site
+        kind = SiteType(site.site_type)
+        unused = {"php_version"} if not kind.runs_php else set()
+        unused |= {"web_directory"} if kind == SiteType.PROXY else {"proxy_port"}
+        for name in unused:
+            del self.fields[name]
+        if kind.runs_php:
+            _offer_php_versions(self, site.server)
+
+    def clean_web_directory(self) -> str:
+        return str(_checked(validators.web_directory, self.cleaned_data["web_directory"]))
+
+    def save(self, user: Any) -> Job | None:
+        """Queue the update, or record why not as a form error and return None."""
+        changes = {**self.cleaned_data, "aliases": self.cleaned_data["aliases"].split(",")}
+        try:
+            return site_actions.update_site(self.site, user, **changes)
+        except ActionError as exc:
+            self.add_error(None, str(exc))
+            return None
+
+
+class EnvVariableForm(forms.Form):
+    """One variable: a value is written quoted so Laravel reads exactly what was typed.
+
+    A value over several lines cannot round-trip through a one-line input (browsers drop its line
+    breaks): such a row only offers removal (`multiline`), and the file editor edits it."""
+
+    name = forms.CharField(required=False, max_length=200)
+    value = forms.CharField(
+        required=False, strip=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    remove = forms.BooleanField(required=False)
+    # The name the row had, so a renamed variable is removed under its old name.
+    original = forms.CharField(required=False, widget=forms.HiddenInput)
+    multiline = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_of(name: str, value: str) -> dict[str, Any]:
+        return {"name": name, "value": value, "original": name, "multiline": bool({"\r", "\n"} & set(value))}
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        return str(_checked(dotenv.check_key, name)) if name else ""
+
+
+EnvVariableFormSet = forms.formset_factory(EnvVariableForm, extra=2)
+
+
+def env_changes(formset: Any) -> dict[str, str | None]:
+    """What a valid variables formset asks for: {name: new value, or None to remove it}."""
+    changes: dict[str, str | None] = {}
+    for row in formset.cleaned_data:
+        name, original, remove = row.get("name", ""), row.get("original", ""), row.get("remove")
+        if row.get("multiline"):
+            changes |= {original: None} if remove else {}
+            continue
+        if original and (remove or name != original):
+            changes[original] = None
+        if name and not remove:
+            changes[name] = row.get("value", "")
+    return changes
+
+
+class DeployForm(forms.Form):
+    commit = forms.CharField(required=False, max_length=40, help_text="A SHA; empty deploys the branch head.")
+
+
+class DeploySettingsForm(forms.Form):
+    """How a site deploys; the action validates it all (the CLI goes there too)."""
+
+    script = forms.CharField(
+        label="Deploy script",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="Runs in the new release as the site user; empty: the default for the site's type.",
+    )
+    shared = forms.CharField(
+        label="Shared paths",
+        required=False,
+        help_text="Kept in shared/ and linked into every release, comma-separated; directories end with /.",
+    )
+    keep_releases = forms.IntegerField(label="Releases kept", min_value=1, max_value=50)
+    health_path = forms.CharField(label="Health check path", max_length=500)
+    health_status = forms.IntegerField(label="Expected status", min_value=100, max_value=599)
+    health_timeout = forms.IntegerField(label="Health check timeout (seconds)", min_value=1, max_value=120)
+
+
+class FileEditForm(forms.Form):
+    """A text file's new contents. Browsers send a textarea's lines ending in CRLF whatever the
+    file had: each line gets back the ending the file uses (hidden `line_endings`)."""
+
+    content = forms.CharField(
+        label="Contents",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 28, "cols": 100, "spellcheck": "false"}),
+    )
+    line_endings = forms.ChoiceField(choices=[("lf", "LF"), ("crlf", "CRLF")], widget=forms.HiddenInput)
+
+    @staticmethod
+    def endings_of(text: str) -> str:
+        """How the file ends its lines: "crlf" when every line ends in CRLF, "lf" otherwise."""
+        return "crlf" if "\r\n" in text and text.count("\r\n") == text.count("\n") else "lf"
+
+    def contents(self) -> str:
+        text = str(self.cleaned_data["content"]).replace("\r\n", "\n")
+        return text.replace("\n", "\r\n") if self.cleaned_data["line_endings"] == "crlf" else text
+
+
+class EnvFileForm(FileEditForm):
+    """The whole .env as text; `base` is the SHA-256 of the version it was edited from."""
+
+    content = forms.CharField(
+        label=".env",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def of(cls, content: str, base: str) -> EnvFileForm:
+        return cls(initial={"content": content, "line_endings": cls.endings_of(content), "base": base})
+
+
+class SiteLogForm(forms.Form):
+    """Which log of a site, how many lines, followed live or not (a GET form)."""
+
+    kind = forms.ChoiceField(label="Log")
+    lines = forms.IntegerField(min_value=1, max_value=MAX_LINES, initial=DEFAULT_LINES)
+    follow = forms.BooleanField(label="Follow live", required=False)
+
+    def __init__(self, data: Any, kinds: list[LogKind]) -> None:
+        super().__init__(data, initial={"kind": kinds[0].value, "lines": DEFAULT_LINES})
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(kind.value, kind.label) for kind in kinds]
+
+    def choice(self) -> tuple[str, int, bool]:
+        """(kind, lines, follow): the form's values, or its initial ones when it was not sent."""
+        if not self.is_bound:
+            return self.initial["kind"], DEFAULT_LINES, False
+        return self.cleaned_data["kind"], self.cleaned_data["lines"], self.cleaned_data["follow"]
+
+
+class RepositoryForm(forms.Form):
+    """A site's repository; the action validates it all again (the CLI goes there too)."""
+
+    url = forms.CharField(
+        label="Repository URL",
+        max_length=500,
+        help_text="git@github.com:owner/repo.git, ssh://git@host:2222/path/repo.git, or https://… "
+        "for a public repository.",
+    )
+    branch = forms.CharField(max_length=255, initial=DEFAULT_BRANCH)
+
+    def clean_url(self) -> str:
+        return str(_checked(repository_url, self.cleaned_data["url"]))
+
+    def clean_branch(self) -> str:
+        return str(_checked(branch_name, self.cleaned_data["branch"]))
+
+    def save(self, site: Site, user: Any) -> Job | None:
+        """Set the repository and queue its job, or record why not as a form error and return None."""
+        try:
+            data = self.cleaned_data
+            return git_actions.set_repository(site, user, data["url"], data["branch"])
+        except ActionError as exc:
+            self.add_error(None, str(exc))
+            return None

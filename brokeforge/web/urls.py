@@ -2,6 +2,8 @@ from django.urls import path
 
 from brokeforge.web import stream
 from brokeforge.web.views import auth, firewall, jobs, servers, sites
+from brokeforge.web.views.sites import deploy, env, explorer, logs, webhook
+from brokeforge.web.views.sites import git as sites_git
 
 urlpatterns = [
     path("login/", auth.login, name="login"),
@@ -26,8 +28,38 @@ urlpatterns = [
     path("servers/<int:server_id>/sites/add/", sites.site_add, name="site_add"),
     path("sites/<int:site_id>/", sites.site_detail, name="site_detail"),
     path("sites/<int:site_id>/live/", sites.site_live, name="site_live"),
+    path("sites/<int:site_id>/edit/", sites.site_edit, name="site_edit"),
     path("sites/<int:site_id>/delete/", sites.site_delete, name="site_delete"),
+    path("sites/<int:site_id>/env/", env.site_env, name="site_env"),
+    path("sites/<int:site_id>/env/save/", env.site_env_save, name="site_env_save"),
+    path("sites/<int:site_id>/env/variables/", env.site_env_variables, name="site_env_variables"),
+    path("sites/<int:site_id>/env/undo/", env.site_env_undo, name="site_env_undo"),
     path("sites/<int:site_id>/run/", sites.site_run_command, name="site_run_command"),
+    path("sites/<int:site_id>/repository/", sites_git.site_repository, name="site_repository"),
+    path("sites/<int:site_id>/repository/card/", sites_git.site_repository_card, name="site_repository_card"),
+    path("sites/<int:site_id>/repository/live/", sites_git.site_repository_live, name="site_repository_live"),
+    path(
+        "sites/<int:site_id>/repository/check/", sites_git.site_repository_check, name="site_repository_check"
+    ),
+    path(
+        "sites/<int:site_id>/repository/accept-host-key/",
+        sites_git.site_repository_accept_host_key,
+        name="site_repository_accept_host_key",
+    ),
+    path("sites/<int:site_id>/files/", explorer.site_files, name="site_files"),
+    path("sites/<int:site_id>/files/file/", explorer.site_file, name="site_file"),
+    path("sites/<int:site_id>/logs/", logs.site_logs, name="site_logs"),
+    path("sites/<int:site_id>/logs/stream/", logs.site_log_stream, name="site_log_stream"),
+    path("sites/<int:site_id>/deployments/", deploy.site_deployments, name="site_deployments"),
+    path("sites/<int:site_id>/deployments/live/", deploy.site_deployments_live, name="site_deployments_live"),
+    path("sites/<int:site_id>/deploy/", deploy.site_deploy, name="site_deploy"),
+    path("sites/<int:site_id>/deploy/preview/<int:job_id>/", deploy.site_deploy_preview, name="site_preview"),
+    path("sites/<int:site_id>/deployments/<int:pk>/rollback/", deploy.site_rollback, name="site_rollback"),
+    path("sites/<int:site_id>/deploy/cancel/", deploy.site_cancel_deployment, name="site_cancel_deployment"),
+    path("sites/<int:site_id>/deploy/settings/", deploy.site_deploy_settings, name="site_deploy_settings"),
+    path("sites/<int:site_id>/webhook/", webhook.site_webhook_settings, name="site_webhook_settings"),
+    path("sites/<int:site_id>/webhook/rotate/", webhook.site_webhook_rotate, name="site_webhook_rotate"),
+    path("hooks/sites/<int:site_id>/deploy/", webhook.site_webhook, name="site_webhook"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/journal/", jobs.job_journal, name="job_journal"),

@@ -74,6 +74,8 @@ class SharedProvisionedServer(ProvisionedServer):
     panel: Panel
 
 
+# The panel's first admin (its servers' owner): a browser test signs in as it on the same data.
+ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "e2e-admin-password"
 # Tests want failures noticed in seconds; a benchmark runs with the product's own defaults.
 TEST_TIMINGS = {"BROKEFORGE_SSH_CONNECT_TIMEOUT": "5", **WORKER_TIMINGS}
 
@@ -89,8 +91,8 @@ def create_panel(work_dir: Path, timings: dict[str, str] = TEST_TIMINGS) -> Pane
         **{k: v for k, v in os.environ.items() if not k.startswith(("BROKEFORGE_", "DJANGO_"))},
         "BROKEFORGE_HOME": str(home),
         **timings,
-        "DJANGO_SUPERUSER_USERNAME": "admin",
-        "DJANGO_SUPERUSER_PASSWORD": "e2e-admin-password",
+        "DJANGO_SUPERUSER_USERNAME": ADMIN_USERNAME,
+        "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
         "DJANGO_SUPERUSER_EMAIL": "admin@example.invalid",
         "PYTHONPATH": str(REPO),
     }

@@ -15,19 +15,31 @@ from brokeforge.packages.services.nginx.installer import NginxInstaller
 from brokeforge.packages.services.php.installer import PhpInstaller
 from brokeforge.packages.services.provision.installer import ProvisionInstaller
 from brokeforge.packages.services.sites.command.installer import SiteCommandInstaller
+from brokeforge.packages.services.sites.deploy.installer import DeploymentInstaller
+from brokeforge.packages.services.sites.deploy.preview import DeploymentPreview
+from brokeforge.packages.services.sites.deploy.rollback import RollbackInstaller
+from brokeforge.packages.services.sites.deploy.settings import DeploySettings
+from brokeforge.packages.services.sites.deploy.site import DeploySite
+from brokeforge.packages.services.sites.env.installer import SiteEnvInstaller
+from brokeforge.packages.services.sites.explorer.installer import SiteFileExplorer
+from brokeforge.packages.services.sites.git.access import GitAccess
+from brokeforge.packages.services.sites.git.installer import GitRepositoryInstaller
+from brokeforge.packages.services.sites.git.repository import Repository
 from brokeforge.packages.services.sites.site.installer import SiteInstaller
 from brokeforge.packages.services.sites.site.remover import SiteRemover
 from brokeforge.packages.services.sites.site.spec import SiteSpec
+from brokeforge.packages.services.sites.site.updater import SiteUpdater
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.servers.models import Server
-from brokeforge.sites.models import Site
+from brokeforge.sites.models import Deployment, Site
 
 ROOT_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootRootRootRootRootRootRootRootRootRoot brokeforge-root@web-1"
 )
 USER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUserUserUserUserUserUserUserUserUserUser brokeforge@web-1"
 
-Case = tuple[type[PackageManager], tuple[Any, ...]]
+# (installer, commands() arguments[, the site a site package works on, when the default will not do])
+Case = tuple[type[PackageManager], tuple[Any, ...]] | tuple[type[PackageManager], tuple[Any, ...], Site]
 
 PHP_SITE = SiteSpec.validated(
     "shop.example.com", "php", ["shop.example.org"], None, "8.2", None, "www-to-apex"
@@ -35,6 +47,34 @@ PHP_SITE = SiteSpec.validated(
 LARAVEL_SITE = SiteSpec.validated("example.com", "laravel", (), None, "8.4", None, "apex-to-www")
 STATIC_SITE = SiteSpec.validated("docs.example.com", "static", (), "site/dist")
 PROXY_SITE = SiteSpec.validated("app.example.com", "proxy", ["api.example.com"], None, None, "3000")
+
+# The PHP site above as the panel records it, for the packages that work inside a site.
+PHP_SITE_ROW = Site(**PHP_SITE.model_fields(), status="active")
+# What a user may put in .env: quotes of both kinds, $, #, backslashes, spaces, =, unicode, CRLF.
+ENV_FILE = (
+    '# Shop\r\nAPP_NAME="Shop \\"B\\" & Co"\r\nAPP_KEY=base64:c2VjcmV0IHNlY3JldCBzZWNyZXQ=\r\n'
+    'DB_PASSWORD=\'p$ss #1 \\ "x"\'\r\nMAIL_FROM="caf\u00e9 \\$HOME=1"\n'
+)
+# Not a real key: what the deploy key steps write, on stdin, is all a unit test needs.
+FAKE_DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-key\n-----END OPENSSH PRIVATE KEY-----\n"
+DOCS_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBFyGFrbeyYp1NDt+f/4a7+4Ku2DI324NggKHWY9gJdv"
+LARAVEL_GIT_SITE = Site(
+    domain="example.com", system_user="example_com", site_type="laravel", php_version="8.4", status="active",
+    repository_url="git@github.com:example/shop.git", branch="main", deploy_key_private=FAKE_DEPLOY_KEY,
+    health_path="/up", keep_releases=3,
+)  # fmt: skip
+STATIC_GIT_SITE = Site(
+    domain="docs.example.com", system_user="docs_example_com", site_type="static", web_directory="",
+    status="active", repository_url="ssh://git@git.example.net:2222/docs/site.git", branch="release/v2",
+    deploy_key_private=FAKE_DEPLOY_KEY, shared_paths=["uploads/", ".htpasswd"],
+    git_known_hosts=f"[git.example.net]:2222 {DOCS_HOST_KEY}\n",
+    deploy_script="echo \"it's $BROKEFORGE_COMMIT\" > REVISION\nprintf '%s\\n' `date` $(id -u) '$HOME'\n",
+)  # fmt: skip
+DEPLOYMENT = Deployment(pk=42, release="20261123120000-42", trigger="manual")
+PINNED_DEPLOYMENT = Deployment(
+    pk=43, release="20261123120500-43", trigger="webhook", requested_commit="c0ffee1"
+)
+ROLLBACK = Deployment(pk=44, release="20261123120000-42", trigger="rollback")
 
 CASES: dict[str, dict[str, Case]] = {
     "connection": {"default": (ConnectionInstaller, ())},
@@ -63,9 +103,29 @@ CASES: dict[str, dict[str, Case]] = {
         ),
     },
     "php": {"8.2": (PhpInstaller, (PhpVersion.PHP82,)), "8.4": (PhpInstaller, (PhpVersion.PHP84,))},
+    "site_files": {
+        "a new file in the release": (SiteFileExplorer, ("current/public/robots.txt", "User-agent: *\n")),
+        "an absolute path, quotes and a newline in the contents": (
+            SiteFileExplorer,
+            ("/home/shop/shop.example.com/shared/.env", "APP_NAME='Shop \"$HOME\"'\r\nAPP_DEBUG=false\n"),
+        ),
+    },
     "site_command": {
-        "artisan with quotes": (SiteCommandInstaller, ("php artisan tinker --execute='echo 1;'", 120)),
-        "a pipeline, 10 seconds": (SiteCommandInstaller, ('ls -la | grep "$HOME" > out.txt', 10)),
+        "artisan with quotes": (
+            SiteCommandInstaller,
+            ("php artisan tinker --execute='echo 1;'", 120),
+            PHP_SITE_ROW,
+        ),
+        "a pipeline, 10 seconds": (
+            SiteCommandInstaller,
+            ('ls -la | grep "$HOME" > out.txt', 10),
+            PHP_SITE_ROW,
+        ),
+    },
+    "site_env": {
+        "a new file": (SiteEnvInstaller, (ENV_FILE,), PHP_SITE_ROW),
+        "over the version read": (SiteEnvInstaller, (ENV_FILE, "0" * 64), PHP_SITE_ROW),
+        "undo": (SiteEnvInstaller, (None,), PHP_SITE_ROW),
     },
     "site": {
         "php, an alias, www to apex": (SiteInstaller, (PHP_SITE,)),
@@ -73,9 +133,63 @@ CASES: dict[str, dict[str, Case]] = {
         "static in site/dist": (SiteInstaller, (STATIC_SITE,)),
         "proxy to port 3000": (SiteInstaller, (PROXY_SITE,)),
     },
+    "site_update": {
+        "php 8.2 to 8.4, an alias more": (
+            SiteUpdater,
+            (PHP_SITE, PHP_SITE.updated({"php_version": "8.4", "aliases": ["shop.example.org", "a.test"]})),
+        ),
+        "static: web directory and redirect": (
+            SiteUpdater,
+            (STATIC_SITE, STATIC_SITE.updated({"web_directory": "public", "redirect": "www-to-apex"})),
+        ),
+        "proxy to port 4000": (SiteUpdater, (PROXY_SITE, PROXY_SITE.updated({"proxy_port": "4000"}))),
+    },
     "site_remover": {
         "php": (SiteRemover, (PHP_SITE,)),
         "proxy": (SiteRemover, (PROXY_SITE,)),
+    },
+    "deployment": {
+        "laravel from github, the branch head": (
+            DeploymentInstaller,
+            (DeploySite.of(LARAVEL_GIT_SITE), DeploySettings.of(LARAVEL_GIT_SITE), DEPLOYMENT),
+            LARAVEL_GIT_SITE,
+        ),
+        "static, a commit, a hostile script": (
+            DeploymentInstaller,
+            (DeploySite.of(STATIC_GIT_SITE), DeploySettings.of(STATIC_GIT_SITE), PINNED_DEPLOYMENT),
+            STATIC_GIT_SITE,
+        ),
+    },
+    "deployment_rollback": {
+        "to an earlier release": (
+            RollbackInstaller,
+            (DeploySite.of(LARAVEL_GIT_SITE), DeploySettings.of(LARAVEL_GIT_SITE), ROLLBACK),
+            LARAVEL_GIT_SITE,
+        ),
+    },
+    "deployment_preview": {
+        "the branch head": (
+            DeploymentPreview,
+            (DeploySite.of(LARAVEL_GIT_SITE), DeploySettings.of(LARAVEL_GIT_SITE), ""),
+            LARAVEL_GIT_SITE,
+        ),
+    },
+    "git_repository": {
+        "github, over ssh": (GitRepositoryInstaller, (GitAccess.of(LARAVEL_GIT_SITE),), LARAVEL_GIT_SITE),
+        "a host of its own on port 2222, pinned": (
+            GitRepositoryInstaller,
+            (GitAccess.of(STATIC_GIT_SITE),),
+            STATIC_GIT_SITE,
+        ),
+        "accepting a changed host key": (
+            GitRepositoryInstaller,
+            (GitAccess.of(STATIC_GIT_SITE), "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU"),
+            STATIC_GIT_SITE,
+        ),
+        "a public repository over https": (
+            GitRepositoryInstaller,
+            (GitAccess("shop", Repository.validated("https://gitlab.com/example/a.git"), FAKE_DEPLOY_KEY),),
+        ),
     },
     "nginx": {
         "8.2 on web-1": (NginxInstaller, (PhpVersion.PHP82, "web-1")),
@@ -86,8 +200,9 @@ CASES: dict[str, dict[str, Case]] = {
 
 
 def build(server: Server, name: str, case: str) -> list[Step]:
-    installer_class, arguments = CASES[name][case]
-    site = Site(server=server, domain="shop.example.com", system_user="shop")
+    installer_class, arguments, *own_site = CASES[name][case]
+    site = own_site[0] if own_site else Site(domain="shop.example.com", system_user="shop")
+    site.server = server
     # commands() signatures differ per installer; a site package works on a site.
     installer: Any = installer_class(server, site if issubclass(installer_class, SitePackage) else None)
     steps: list[Step] = installer.commands(*arguments)

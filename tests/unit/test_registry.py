@@ -22,6 +22,7 @@ def all_classes(base: type) -> set[type]:
                 issubclass(value, base)
                 and value.__module__ == module.name
                 and not value.__name__.startswith("_")
+                and not inspect.isabstract(value)  # a base its services share, never run itself
             ):
                 found.add(value)
     return found

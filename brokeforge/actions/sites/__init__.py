@@ -1,8 +1,11 @@
-"""What a user can do to sites: add one to a server, delete it, run a command in it as the site user."""
+"""What a user can do to sites: add one to a server, change its settings, delete it, run a command
+in it as the site user."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -10,13 +13,15 @@ from django.db.models import QuerySet
 
 from brokeforge.actions import ActionError, jobs
 from brokeforge.jobs import queue
+from brokeforge.jobs.direct import DirectRunner, NotConnected, direct
 from brokeforge.jobs.models import Job, JobStatus
-from brokeforge.lib.enums import PackageName, PackageStatus, PackageType, SiteRedirect, SiteType
+from brokeforge.lib.enums import PackageName, PackageStatus, PackageType, SiteRedirect, SiteStatus, SiteType
 from brokeforge.packages import registry
 from brokeforge.packages.services.sites.command.installer import check_request
-from brokeforge.packages.services.sites.site.spec import SiteSpec, claimed_names
+from brokeforge.packages.services.sites.site.spec import SiteSpec, check_names_free
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
+from brokeforge.ssh import SshError
 
 
 def installed_php_versions(server: Server) -> list[str]:
@@ -73,17 +78,39 @@ def _check_server_can_serve(server: Server, spec: SiteSpec) -> None:
         )
 
 
-def _check_names_free(server: Server, spec: SiteSpec) -> None:
-    for other in server.sites.all():
-        taken = spec.names() & claimed_names(other.domain, other.aliases, other.redirect)
-        if taken:
-            raise ActionError(
-                f"{', '.join(sorted(taken))} is already a name of {other.domain} on {server.name}."
-            )
-        if other.system_user == spec.user:
-            raise ActionError(
-                f"The Linux user {spec.user} already belongs to {other.domain} on {server.name}."
-            )
+def _check_names_free(server: Server, spec: SiteSpec, exclude: Site | None = None) -> None:
+    others = server.sites.exclude(pk=exclude.pk) if exclude is not None else server.sites.all()
+    try:
+        check_names_free(spec, others, server.name)
+    except ValueError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def update_site(site: Site, user: Any = None, **changes: Any) -> Job:
+    """Queue the job that changes the site's settings (those in spec.UPDATABLE) on its server.
+
+    `changes` holds the settings to change; one given as None stays as it is. The Site row keeps
+    its values until the job has put the new ones in place (it records them as its last step),
+    so the panel shows what the server serves. Nothing is queued on bad input or no change."""
+    if site.status != SiteStatus.ACTIVE:
+        raise ActionError(
+            f"{site.domain} is {site.get_status_display().lower()}: only an active site's settings can "
+            "change (retry its failed job first)."
+        )
+    try:
+        current = SiteSpec.of(site)
+        wanted = current.updated({key: value for key, value in changes.items() if value is not None})
+    except ValueError as exc:
+        raise ActionError(str(exc)) from None
+    difference = current.changes(wanted)
+    if not difference:
+        raise ActionError(f"Nothing to change: {site.domain} has these settings already.")
+    _check_server_can_serve(site.server, wanted)
+    with transaction.atomic():
+        Server.objects.select_for_update().filter(pk=site.server_id).first()
+        _check_names_free(site.server, wanted, exclude=site)
+        job_class = registry.service(PackageName.SITE_UPDATE).installer_job
+        return jobs.dispatch(job_class, site, json.dumps(difference), started_by=user)
 
 
 def delete_site(site: Site, user: Any = None) -> Job:
@@ -120,3 +147,17 @@ def command_history(site: Site) -> QuerySet[Job]:
     """The site's commands, newest first, each with its result once it ran."""
     job_class = registry.service(PackageName.SITE_COMMAND).installer_job
     return site.jobs.filter(kind=queue.job_path(job_class)).order_by("-id")
+
+
+@contextmanager
+def direct_reads(site: Site, *refusals: type[Exception]) -> Iterator[DirectRunner]:
+    """Read-only package steps on the site's server at once, outside the queue (jobs/direct.py);
+    whatever stops them (and the `refusals` a package raises) is an ActionError saying why."""
+    refused: tuple[type[Exception], ...] = (NotConnected, *refusals)
+    try:
+        with direct(site.server) as runner:
+            yield runner
+    except refused as exc:
+        raise ActionError(str(exc)) from None
+    except SshError as exc:
+        raise ActionError(f"Could not read from {site.server.name}: {exc}") from None

@@ -12,12 +12,12 @@ from rich.table import Table
 from brokeforge.actions import ActionError
 from brokeforge.actions import sites as site_actions
 from brokeforge.cli import output
-from brokeforge.cli.jobs import job_dict, report_job
+from brokeforge.cli.jobs import job_dict, print_result, report_job
 from brokeforge.cli.main import needs_database
 from brokeforge.cli.servers import get_server
 from brokeforge.cli.watch import watch_job
 from brokeforge.jobs import queue
-from brokeforge.jobs.models import JobStatus
+from brokeforge.jobs.models import Job, JobStatus
 from brokeforge.lib.enums import SiteRedirect, SiteType
 from brokeforge.sites.models import Site
 
@@ -82,14 +82,20 @@ def add(
         )  # fmt: skip
     except ActionError as exc:
         raise click.UsageError(str(exc)) from None
+    report_site_job(site, job, wait, as_json, f"user {site.system_user}, {site.path}; job #{job.pk}")
+
+
+def report_site_job(site: Site, job: Job, wait: bool, as_json: bool, summary: str) -> None:
+    """The site and the job that works on it; with `wait`, once the job ended (exit 1 unless it
+    succeeded), the site as the job left it."""
     if wait:
         job = queue.wait(job) if as_json else watch_job(job)
         site.refresh_from_db()
     if as_json:
         output.print_json({**site_dict(site), "job_id": job.pk, "job": job_dict(job)})
     else:
-        summary = f"Site #{site.pk} {site.domain}: user {site.system_user}, {site.path}; job #{job.pk} "
-        output.console().print(output.text(summary, output.status_text(job.status)))
+        line = f"Site #{site.pk} {site.domain}: {summary} "
+        output.console().print(output.text(line, output.status_text(job.status)))
     if wait and job.status != JobStatus.SUCCEEDED:
         sys.exit(1)
 
@@ -135,6 +141,35 @@ def show(site_id: int, as_json: bool) -> None:
         )
 
 
+@sites.command("update")
+@click.argument("site_id", metavar="SITE_ID", type=int)
+@click.option("--aliases", help='The site\'s other names, comma-separated ("" for none).')
+@click.option("--web-dir", "web_directory", help='Served directory in the release ("": the release).')
+@click.option("--php", "php_version", help="A PHP version installed on the server (PHP and Laravel sites).")
+@click.option("--proxy-port", help="The local port a proxy site passes requests to.")
+@click.option("--redirect", type=click.Choice(SiteRedirect.values))
+# Asked for, they get the action's answer (they cannot change) rather than "no such option".
+@click.option("--domain", hidden=True)
+@click.option("--type", "site_type", hidden=True)
+@click.option("--wait", is_flag=True, help="Follow the job until it ends (exit 1 if it fails).")
+@click.option("--json", "as_json", is_flag=True, help="Print the site and its job as JSON.")
+@needs_database
+def update(site_id: int, aliases: str | None, wait: bool, as_json: bool, **changes: str | None) -> None:
+    """Change a site's aliases, web directory, PHP version, proxy port or redirect.
+
+    Only the options given change. The site keeps its domain and type. The site's record shows
+    the new settings once the job has put them in place on the server.
+    """
+    site = get_site(site_id)
+    try:
+        job = site_actions.update_site(
+            site, site.server.owner, aliases=None if aliases is None else aliases.split(","), **changes
+        )
+    except ActionError as exc:
+        raise click.UsageError(str(exc)) from None
+    report_site_job(site, job, wait, as_json, f"job #{job.pk} {job.label}")
+
+
 @sites.command("delete")
 @click.argument("site_id", metavar="SITE_ID", type=int)
 @click.option("--wait", is_flag=True, help="Follow the job until it ends (exit 1 if it fails).")
@@ -173,23 +208,52 @@ def run(site_id: int, command: tuple[str, ...], timeout: int, wait: bool, as_jso
 @sites.command("commands")
 @click.argument("site_id", metavar="SITE_ID", type=int)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--output", "with_output", is_flag=True, help="Print each command's output and error output.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (each job's result holds its outputs).")
 @needs_database
-def commands(site_id: int, limit: int, as_json: bool) -> None:
+def commands(site_id: int, limit: int, with_output: bool, as_json: bool) -> None:
     """The commands run in a site, newest first, with exit codes and durations."""
     history = list(site_actions.command_history(get_site(site_id))[:limit])
     if as_json:
         output.print_json([job_dict(job) for job in history])
-        return
-    table = Table("Job", "Command", "Status", "Exit", "Duration", "Ran at")
+    elif with_output:
+        _print_history(history)
+    else:
+        table = Table("Job", "Command", "Status", "Exit", "Duration", "Ran at")
+        for job in history:
+            result = job.result or {}
+            table.add_row(
+                str(job.pk),
+                _command_of(job),
+                output.status_text(job.status),
+                str(result.get("exit_code", "-")) + (" (timed out)" if result.get("timed_out") else ""),
+                f"{result['duration_ms']} ms" if "duration_ms" in result else "-",
+                str(result.get("ran_at", "-")),
+            )
+        output.console().print(table)
+
+
+def _command_of(job: Job) -> str:
+    return str((job.result or {}).get("command", job.arguments[0] if job.arguments else ""))
+
+
+def _print_history(history: list[Job]) -> None:
+    out = output.console()
     for job in history:
         result = job.result or {}
-        table.add_row(
-            str(job.pk),
-            str(result.get("command", job.arguments[0] if job.arguments else "")),
-            output.status_text(job.status),
-            str(result.get("exit_code", "-")),
-            f"{result['duration_ms']} ms" if "duration_ms" in result else "-",
-            str(result.get("ran_at", "-")),
+        timed_out = f" (stopped after its timeout of {result['timeout']}s)" if result.get("timed_out") else ""
+        out.print(
+            output.text(
+                (f"#{job.pk} ", "bold"), output.status_text(job.status), f" {_command_of(job)}{timed_out}"
+            )
         )
-    output.console().print(table)
+        if result:
+            print_result(result)
+
+
+# The commands of each site feature, registered on the `sites` group.
+from brokeforge.cli.sites import deploy as _deploy  # noqa: E402,F401 - registers its commands
+from brokeforge.cli.sites import env as _env  # noqa: E402,F401 - registers its commands
+from brokeforge.cli.sites import explorer as _explorer  # noqa: E402,F401 - registers its commands
+from brokeforge.cli.sites import git as _git  # noqa: E402,F401 - registers its commands
+from brokeforge.cli.sites import logs as _logs  # noqa: E402,F401 - registers its commands

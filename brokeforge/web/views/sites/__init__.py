@@ -1,5 +1,5 @@
-"""Sites: adding one to a server, its page with the job that creates it live, deleting it, and
-commands run in it as the site user with their results."""
+"""Sites: adding one to a server, its page with the job that creates it live, changing its
+settings, deleting it, and commands run in it as the site user with their results."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brokeforge.actions import ActionError
 from brokeforge.actions import sites as site_actions
 from brokeforge.sites.models import Site
-from brokeforge.web.forms import AddSiteForm, SiteCommandForm
+from brokeforge.web.forms import AddSiteForm, EditSiteForm, SiteCommandForm
 from brokeforge.web.views.journal import journal_context
 from brokeforge.web.views.scope import user_server, user_site
 
@@ -56,6 +56,19 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_live(request: HttpRequest, site_id: int) -> HttpResponse:
     site = user_site(request, site_id)
     return render(request, "web/sites/live.html", _live_context(site))
+
+
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = user_site(request, site_id)
+    form = EditSiteForm(request.POST or None, site)
+    if request.method == "POST" and form.is_valid() and (job := form.save(request.user)):
+        messages.success(
+            request,
+            f"Updating {site.domain} (job #{job.pk}): the new settings show once the server has them.",
+        )
+        return redirect("site_detail", site.pk)
+    return render(request, "web/sites/edit.html", {"site": site, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

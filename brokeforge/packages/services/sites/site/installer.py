@@ -67,47 +67,59 @@ class SiteInstaller(PackageInstaller, SiteSystemPackage):
                 f"&& {{ [ -L {current} ] || ln -s {INITIAL_RELEASE_LINK} {current}; }}",
                 site_user=spec.user,
             ),
-            *self._placeholder(spec),
+            *placeholder(spec),
             self.track(M.CONFIGURE_PHP),
-            *self._pool(spec),
+            *pool(spec),
             self.track(M.CONFIGURE_NGINX),
             f"install -d -m 0755 {include}/before {include}/server",
             apply_config(CATCH_ALL, render("sites/nginx/catch-all.conf.j2"), NGINX_CONFIG),
-            apply_config(
-                spec.vhost, render(f"sites/nginx/{_template(spec)}.conf.j2", spec=spec), NGINX_CONFIG
-            ),
+            vhost(spec),
             self.track(M.VERIFY),
-            *self._verify(spec),
+            *answers(spec),
             self.persist("", spec.configuration()),
             self.track(M.COMPLETE),
         ]
 
-    def _placeholder(self, spec: SiteSpec) -> list[Step]:
-        """A page so the site answers at once; never over an index the site already has."""
-        if not spec.serves_files:
-            return []
-        page = render("sites/placeholder.html.j2", domain=spec.domain, root=spec.root)
-        return [
-            Command(
-                "if [ -e index.php ] || [ -e index.html ]; then echo 'The site has an index page already.'; "
-                "else umask 022 && cat > index.html; fi",
-                site_user=spec.user,
-                cwd=spec.root,
-                stdin=page,
-            )
-        ]
 
-    def _pool(self, spec: SiteSpec) -> list[Step]:
-        if spec.php_version is None:
-            return []
-        pool = render("sites/php-fpm-pool.conf.j2", spec=spec, web_group=WEB_SERVER_GROUP)
-        return [apply_config(spec.pool, pool, fpm_config(spec.php_version))]
+# The steps that make a site's system side from its spec: shared by the installer and the
+# updater (updater.py), which regenerates them when the site's settings change.
 
-    def _verify(self, spec: SiteSpec) -> list[Step]:
-        if not spec.serves_files:
-            return []  # a proxy site answers once its application listens; that is not ours to start
-        host = shlex.quote(f"Host: {spec.canonical}")
-        return [f"curl -fsS -o /dev/null -w '%{{http_code}}\\n' -H {host} http://127.0.0.1/"]
+
+def placeholder(spec: SiteSpec) -> list[Step]:
+    """A page so the site answers at once; never over an index the site already has."""
+    if not spec.serves_files:
+        return []
+    page = render("sites/placeholder.html.j2", domain=spec.domain, root=spec.root)
+    return [
+        Command(
+            "if [ -e index.php ] || [ -e index.html ]; then echo 'The site has an index page already.'; "
+            "else umask 022 && cat > index.html; fi",
+            site_user=spec.user,
+            cwd=spec.root,
+            stdin=page,
+        )
+    ]
+
+
+def pool(spec: SiteSpec) -> list[Step]:
+    """The site's PHP-FPM pool under its PHP version, checked by that version's FPM (PHP sites)."""
+    if spec.php_version is None:
+        return []
+    content = render("sites/php-fpm-pool.conf.j2", spec=spec, web_group=WEB_SERVER_GROUP)
+    return [apply_config(spec.pool, content, fpm_config(spec.php_version))]
+
+
+def vhost(spec: SiteSpec) -> Command:
+    """The site's Nginx vhost from its type's template, checked by `nginx -t`."""
+    return apply_config(spec.vhost, render(f"sites/nginx/{_template(spec)}.conf.j2", spec=spec), NGINX_CONFIG)
+
+
+def answers(spec: SiteSpec) -> list[Step]:
+    """Fail unless Nginx serves the site under its canonical name."""
+    if not spec.serves_files:
+        return []  # a proxy site answers once its application listens; that is not ours to start
+    host = shlex.quote(f"Host: {spec.canonical}")
+    return [f"curl -fsS -o /dev/null -w '%{{http_code}}\\n' -H {host} http://127.0.0.1/"]
 
 
 def quoted(*paths: str) -> str:

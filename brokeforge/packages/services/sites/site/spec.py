@@ -5,7 +5,7 @@ remover rebuild it from the Site row and validate it again, since its values rea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +27,9 @@ CATCH_ALL = "/etc/nginx/conf.d/brokeforge-catch-all.conf"
 WEB_SERVER_GROUP = "www-data"
 # The release `current` points to before the first deployment.
 INITIAL_RELEASE = "initial"
+# What a site's settings update may change; its domain and type make its user, paths and
+# templates, so they stay (a site that needs another is a new site).
+UPDATABLE = ("aliases", "web_directory", "php_version", "proxy_port", "redirect")
 
 Choice = TypeVar("Choice", SiteType, SiteRedirect)
 
@@ -54,6 +57,17 @@ def claimed_names(domain: str, aliases: Iterable[str], redirect: str) -> set[str
         apex = domain.removeprefix("www.")
         names |= {apex, f"www.{apex}"}
     return names
+
+
+def check_names_free(spec: SiteSpec, others: Iterable[Site], where: str) -> None:
+    """ValueError unless every name and the Linux user of `spec` are free among `others` (the
+    other sites of its server, `where`)."""
+    for other in others:
+        taken = spec.names() & claimed_names(other.domain, other.aliases, other.redirect)
+        if taken:
+            raise ValueError(f"{', '.join(sorted(taken))} is already a name of {other.domain} on {where}.")
+        if other.system_user == spec.user:
+            raise ValueError(f"The Linux user {spec.user} already belongs to {other.domain} on {where}.")
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,34 @@ class SiteSpec:
         if spec.user != site.system_user:
             raise ValueError(f"Site {site.domain} records user {site.system_user!r}, not {spec.user!r}.")
         return spec
+
+    def settings(self) -> dict[str, Any]:
+        """What a settings update may change, as validated() takes it."""
+        return {
+            "aliases": list(self.aliases),
+            "web_directory": self.web_directory if self.serves_files else None,
+            "php_version": self.php_version.value if self.php_version else None,
+            "proxy_port": self.proxy_port,
+            "redirect": self.redirect.value,
+        }
+
+    def updated(self, changes: Mapping[str, Any]) -> SiteSpec:
+        """This site with some settings changed, validated; ValueError for a domain or type change."""
+        fixed = sorted(set(changes) & {"domain", "site_type"})
+        if fixed:
+            raise ValueError(
+                f"A site's {' and '.join(fixed).replace('site_type', 'type')} cannot change: its domain "
+                "and type make its Linux user, directories and configuration. Add a new site instead."
+            )
+        unknown = sorted(set(changes) - set(UPDATABLE))
+        if unknown:
+            raise ValueError(f"Unknown site settings: {', '.join(unknown)}.")
+        return SiteSpec.validated(self.domain, self.site_type, **{**self.settings(), **changes})
+
+    def changes(self, wanted: SiteSpec) -> dict[str, Any]:
+        """The settings `wanted` gives other values than this site has."""
+        mine = self.settings()
+        return {key: value for key, value in wanted.settings().items() if mine[key] != value}
 
     def _check_names(self) -> None:
         names = [*self.redirect_names(), *self.aliases]
@@ -172,6 +214,11 @@ class SiteSpec:
     @property
     def shared_dir(self) -> str:
         return f"{self.path}/shared"
+
+    @property
+    def env_file(self) -> str:
+        """The application's environment (.env), linked into every release by deployments."""
+        return f"{self.shared_dir}/.env"
 
     @property
     def root(self) -> str:
