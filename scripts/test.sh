@@ -3,7 +3,8 @@
 # unit, web, CLI, integration against real Debian servers, end to end, browser; the queue tests
 # once more on PostgreSQL. Run as root: the tests boot servers with systemd-nspawn.
 # Ends with a table of how long each tier took (and, in the main run, each test directory),
-# then pytest's summary line again as the last line. Arguments go to the main pytest run.
+# then pytest's summary line again as the last line. Arguments go to the main pytest run (one
+# run then; without arguments the end-to-end tests run beside the others, in a second run).
 # Reused across runs from $BROKEFORGE_TEST_CACHE: the venv, the test servers' images (built
 # by the first test that needs each, once per run, rebuilt when their inputs change: see
 # tests/testbed/README.md) and the apt cache the servers install through.
@@ -83,20 +84,46 @@ tier_end
 
 tier_start "$MAIN_TIER"
 # The per-directory times come from tests/conftest_testbed.py's hooks (tests/testbed/timings.py).
+# Without arguments, two runs go side by side, each with its own data and its own test bed slot:
+# the end-to-end tests (servers waiting on servers, most of the time) and everything else.
+run_part() {  # NAME PYTEST_ARGS...: one pytest run, its log and timings named NAME
+    local name=$1 home code
+    shift
+    home=$(mktemp -d /tmp/brokeforge-test-home.XXXXXX)
+    BROKEFORGE_HOME=$home BROKEFORGE_TEST_TIMINGS="$TIMING_DIR/$name.json" \
+        "$PY" -m pytest -q -p no:cacheprovider "$@" > "$TIMING_DIR/$name.log" 2>&1
+    code=$?
+    rm -rf "$home"
+    return $code
+}
 set +e
-BROKEFORGE_TEST_TIMINGS="$TIMING_DIR/main.json" "$PY" -m pytest -q -p no:cacheprovider "$@" \
-    2>&1 | tee "$TIMING_DIR/main.log"
-pytest_status=${PIPESTATUS[0]}
+if [ $# -gt 0 ]; then
+    PARTS=(main)
+    run_part main "$@"
+    pytest_status=$?
+    cat "$TIMING_DIR/main.log"
+else
+    PARTS=(e2e rest)
+    run_part e2e tests/e2e &
+    e2e_pid=$!
+    run_part rest --ignore=tests/e2e
+    rest_status=$?
+    wait "$e2e_pid"
+    e2e_status=$?
+    for part in "${PARTS[@]}"; do echo "-- $part"; cat "$TIMING_DIR/$part.log"; done
+    pytest_status=$(( rest_status != 0 ? rest_status : e2e_status ))
+fi
 set -e
 tier_end
 rm -rf "$BROKEFORGE_HOME"
-if [ $pytest_status -ne 0 ]; then status=$pytest_status; fi
+if [ "$pytest_status" -ne 0 ]; then status=$pytest_status; fi
 
 echo
 echo "== timings"
-"$PY" -m tests.testbed.timings "$TIERS" "$TIMING_DIR/main.json" "$MAIN_TIER" || true
-# CI reads the last line: pytest's own summary ("N passed, M failed in ...s").
-summary=$(grep -v '^[[:space:]]*$' "$TIMING_DIR/main.log" | tail -n 1 || true)
+"$PY" -m tests.testbed.timings "$TIERS" "$MAIN_TIER" "${PARTS[@]/#/$TIMING_DIR/}" || true
+# CI reads the last line: pytest's summary ("N passed, M failed in ...s"), of both runs together.
+summary=$("$PY" -m tests.testbed.timings --summary "$(tail -n 1 "$TIERS" | cut -f2)" \
+    "${PARTS[@]/#/$TIMING_DIR/}" || true)
 rm -rf "$TIMING_DIR"
 echo "$summary"
 exit $status

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -116,20 +118,66 @@ def _main_run_lines(data: dict[str, Any], width: int) -> list[str]:
     return lines
 
 
+def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The numbers of runs that went side by side, as one run's (their directories differ)."""
+    return {
+        "collection": max((float(p.get("collection", 0.0)) for p in parts), default=0.0),
+        "dirs": {name: entry for part in parts for name, entry in part.get("dirs", {}).items()},
+        "reprovision": [seconds for part in parts for seconds in part.get("reprovision", [])],
+    }
+
+
+_COUNT_RE = re.compile(r"(\d+) (failed|passed|skipped|deselected|xfailed|xpassed|warnings?|errors?)\b")
+_COUNT_ORDER = ("failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "warning", "error")
+
+
+def summary(logs: list[str], seconds: float) -> str:
+    """One pytest-style summary line ("3 failed, 1496 passed in 1223.6s") for runs side by side;
+    a run whose log ends without one counts as an error."""
+    counts: Counter[str] = Counter()
+    for log in logs:
+        lines = [line for line in log.splitlines() if line.strip()]
+        found = _COUNT_RE.findall(lines[-1]) if lines and " in " in lines[-1] else []
+        if not found:
+            counts["error"] += 1
+        for number, kind in found:
+            counts[kind.rstrip("s") if kind in ("warnings", "errors") else kind] += int(number)
+    parts = [f"{counts[kind]} {kind}{'s' if kind in ('warning', 'error') and counts[kind] > 1 else ''}"
+             for kind in _COUNT_ORDER if counts[kind]]  # fmt: skip
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{', '.join(parts) or 'no tests ran'} in {seconds:.2f}s (0:{minutes:02d}:{rest:02d})"
+
+
 def main(argv: list[str]) -> int:
-    """python -m tests.testbed.timings TIERS_TSV JSON MAIN_TIER: print the table."""
-    tiers_path, json_path, main_tier = argv
+    """python -m tests.testbed.timings TIERS_TSV MAIN_TIER RUN...: print the table;
+    python -m tests.testbed.timings --summary SECONDS RUN...: print the runs' summary line.
+    Each RUN is a path without its suffix: RUN.json the run's numbers, RUN.log its output."""
+    if argv[0] == "--summary":
+        print(summary([_read(f"{run}.log") for run in argv[2:]], float(argv[1])))
+        return 0
+    tiers_path, main_tier, *runs = argv
     tiers: list[tuple[str, float]] = []
     for line in Path(tiers_path).read_text().splitlines():
         name, _, seconds = line.rpartition("\t")
         tiers.append((name, float(seconds)))
     data: dict[str, Any] | str
     try:
-        data = json.loads(Path(json_path).read_text())
+        data = merged([json.loads(Path(f"{run}.json").read_text()) for run in runs])
     except (OSError, ValueError) as exc:
         data = f"no per-directory times: {exc}"
     print(report(tiers, data, main_tier))
+    if len(runs) > 1:
+        print(
+            f"  ({' and '.join(Path(run).name for run in runs)} ran side by side: directories add up to more)"
+        )
     return 0
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 if __name__ == "__main__":
