@@ -32,7 +32,7 @@ mkdir -p "$CACHE"
 tier_start "setup: apt packages, venv, pip"
 
 APT_PACKAGES=(python3-venv systemd-container mmdebstrap apt-cacher-ng openssh-client iproute2
-    curl ca-certificates chromium postgresql fonts-dejavu-core nginx libnss3-tools)
+    curl ca-certificates chromium postgresql fonts-dejavu-core nginx libnss3-tools pebble)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -20,6 +20,10 @@ shared_provisioned_server  session: ONE provisioned server (and its own panel) s
 git_server                 session: a git host (tests/testbed/git_server.py): a `git` user with
                            git-shell serving bare repositories over SSH; create a repository per
                            test, push commits (a small PHP app), authorize a site's deploy key.
+acme_server                session: an ACME server (tests/testbed/acme.py): Debian's pebble with
+                           pebble-challtestsrv as its DNS, on the bed's bridge IP; point(domain,
+                           ip) a name at a server, then certbot --server acme_server.directory_url
+                           with REQUESTS_CA_BUNDLE holding acme_server.ca_bundle_pem.
 
 The hooks at the end record per-directory timings (tests/testbed/timings.py).
 """
@@ -33,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from tests.testbed import DEFAULT_RELEASE, BootedServer, Testbed, default_cache_dir, images, timings
+from tests.testbed.acme import AcmeServer
 from tests.testbed.git_server import GitServer
 from tests.testbed.panel import Panel, ProvisionedServer, SharedProvisionedServer, create_panel, provision
 from tests.testbed.procs import log
@@ -120,6 +125,15 @@ def shared_provisioned_server(
 @pytest.fixture(scope="session")
 def git_server(testbed: Testbed) -> Iterator[GitServer]:
     server = GitServer.start(testbed)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def acme_server(testbed: Testbed) -> Iterator[AcmeServer]:
+    server = AcmeServer.start_for(testbed)
     try:
         yield server
     finally:
