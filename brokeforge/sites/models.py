@@ -117,6 +117,15 @@ class Deployment(models.Model):
         return self.status in DeploymentStatus.active()
 
     @property
+    def is_live(self) -> bool:
+        """Its release is the one `current` pointed to when the site's last deployment read it."""
+        return (
+            self.status == DeploymentStatus.SUCCEEDED
+            and bool(self.release)
+            and self.release == self.site.current_release
+        )
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None

@@ -124,7 +124,7 @@ def update_settings(
 
 
 def deployments(site: Site) -> QuerySet[Deployment]:
-    return site.deployments.select_related("started_by", "rollback_of")
+    return site.deployments.select_related("site", "started_by", "rollback_of")
 
 
 def live_deployment(site: Site) -> Deployment | None:

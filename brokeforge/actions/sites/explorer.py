@@ -7,12 +7,12 @@ in the server's queue. A write is a job, journalled, after the same checks have 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from brokeforge.actions import ActionError, jobs
-from brokeforge.jobs.direct import DirectRunner, NotConnected, direct
+from brokeforge.actions.sites import direct_reads
+from brokeforge.jobs.direct import DirectRunner
 from brokeforge.jobs.models import Job
 from brokeforge.lib.enums import PackageName
 from brokeforge.packages import registry
@@ -21,19 +21,11 @@ from brokeforge.packages.services.sites.explorer.installer import SiteFileExplor
 from brokeforge.packages.services.sites.explorer.jobs import sealed
 from brokeforge.packages.services.sites.explorer.listing import BadOutput, FileContent, Listing
 from brokeforge.sites.models import Site
-from brokeforge.ssh import SshError
 
 
-@contextmanager
-def reading(site: Site) -> Iterator[DirectRunner]:
-    """Direct reads on the site's server; whatever stops them is an ActionError saying why."""
-    try:
-        with direct(site.server) as runner:
-            yield runner
-    except (Refused, NotConnected, BadOutput) as exc:
-        raise ActionError(str(exc)) from None
-    except SshError as exc:
-        raise ActionError(f"Could not read from {site.server.name}: {exc}") from None
+def reading(site: Site) -> AbstractContextManager[DirectRunner]:
+    """Direct reads on the site's server; a refused path or unreadable output is an ActionError."""
+    return direct_reads(site, Refused, BadOutput)
 
 
 def list_directory(site: Site, path: str = ".") -> Listing:

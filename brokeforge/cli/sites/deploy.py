@@ -30,8 +30,7 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "id": deployment.pk,
         "site_id": deployment.site_id,
         "status": deployment.status,
-        "live": bool(deployment.release) and deployment.release == deployment.site.current_release
-        and deployment.status == DeploymentStatus.SUCCEEDED,
+        "live": deployment.is_live,
         "trigger": deployment.trigger,
         "started_by": deployment.started_by.username if deployment.started_by else None,
         "branch": deployment.branch,
@@ -46,7 +45,7 @@ def deployment_dict(deployment: Deployment) -> dict[str, Any]:
         "started_at": deployment.started_at,
         "finished_at": deployment.finished_at,
         "duration_seconds": deployment.duration_seconds,
-    }  # fmt: skip
+    }
 
 
 def settings_dict(site: Site) -> dict[str, Any]:
@@ -140,10 +139,10 @@ def deployments(site_id: int, limit: int, as_json: bool) -> None:
         return
     table = Table("ID", "Live", "Status", "Trigger", "By", "Commit", "Release", "Duration", "Reason")
     for row in rows:
-        data = deployment_dict(row)
         table.add_row(
-            str(row.pk), "live" if data["live"] else "", output.status_text(row.status), row.trigger,
-            data["started_by"] or "-", (row.commit or row.requested_commit or "-")[:12], row.release,
+            str(row.pk), "live" if row.is_live else "", output.status_text(row.status), row.trigger,
+            row.started_by.username if row.started_by else "-",
+            (row.commit or row.requested_commit or "-")[:12], row.release,
             output.seconds(row.duration_seconds), output.printable(row.reason),
         )  # fmt: skip
     output.console().print(table)
