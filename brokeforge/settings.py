@@ -9,6 +9,8 @@ BROKEFORGE_PUBLIC_URL     https://panel.example.com when a TLS reverse proxy ser
 BROKEFORGE_TRUSTED_PROXIES  addresses/networks of the proxies whose X-Forwarded-For is believed
 BROKEFORGE_HSTS_SECONDS   how long browsers must use https only (behind an https public URL)
 BROKEFORGE_SESSION_IDLE_MINUTES  sign-in ends after this long without a page view or form post
+BROKEFORGE_ACME_DIRECTORY  the ACME server sites' certificates come from (Let's Encrypt by default)
+BROKEFORGE_ACME_CA_BUNDLE  a PEM file of the CAs that sign that ACME server's HTTPS (private ACME)
 """
 
 from __future__ import annotations
@@ -205,6 +207,11 @@ SESSION_IDLE_MINUTES = _whole_number("BROKEFORGE_SESSION_IDLE_MINUTES", 60, mini
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False  # IdleSessionMiddleware decides which requests extend a session
 # --- end of running behind HTTPS --------------------------------------------------------------------
+
+# Where sites' certificates are issued: Let's Encrypt, or a private ACME server whose HTTPS is
+# signed by the CAs of ACME_CA_BUNDLE (a file on this machine; its content is put on each server).
+ACME_DIRECTORY = os.environ.get("BROKEFORGE_ACME_DIRECTORY", "https://acme-v02.api.letsencrypt.org/directory")
+ACME_CA_BUNDLE = os.environ.get("BROKEFORGE_ACME_CA_BUNDLE", "")
 
 # Loopback, link-local and cloud metadata addresses are refused as server addresses unless allowed.
 ALLOW_LOCAL_ADDRESSES = os.environ.get("BROKEFORGE_ALLOW_LOCAL_ADDRESSES") == "1"

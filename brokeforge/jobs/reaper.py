@@ -23,8 +23,8 @@ from django_tasks_db.models import DBTaskResult
 
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
 from brokeforge.jobs.queue import release_lock
-from brokeforge.lib.enums import DeploymentStatus, ProvisionStatus
-from brokeforge.sites.models import Deployment
+from brokeforge.lib.enums import CertificateStatus, DeploymentStatus, ProvisionStatus
+from brokeforge.sites.models import Certificate, Deployment
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,15 @@ def _fail_interrupted_deployments(job: Job) -> None:
         status=DeploymentStatus.FAILED,
         reason=f"{STALLED_MESSAGE} The release that is live was not checked afterwards.",
         finished_at=timezone.now(),
+    )
+
+
+def _fail_interrupted_certificates(job: Job) -> None:
+    """A certificate never stays "installing" after its job; the vhost kept the one it served."""
+    Certificate.objects.filter(job_id=job.pk, status__in=CertificateStatus.pending()).update(
+        status=CertificateStatus.FAILED,
+        error=f"{STALLED_MESSAGE} Check what the site serves with a refresh before trying again.",
+        updated_at=timezone.now(),
     )
 
 
@@ -65,6 +74,7 @@ def reap_stalled_jobs() -> list[int]:
             if job.server and job.server.provision_status == ProvisionStatus.INSTALLING:
                 job.server.fail_interrupted_provisioning()
             _fail_interrupted_deployments(job)
+            _fail_interrupted_certificates(job)
         log.warning("Job #%s stalled: no heartbeat since %s", job.pk, job.heartbeat_at)
         reaped.append(job.pk)
     return reaped

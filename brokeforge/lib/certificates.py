@@ -58,8 +58,13 @@ class CertificateInfo:
 
     def covers(self, domain: str) -> bool:
         """Whether a browser would accept this certificate for `domain` (IDNA A-labels, as given)."""
-        wanted = _normal(domain)
-        return any(_name_matches(_normal(name), wanted) for name in self.dns_names)
+        return names_cover(self.dns_names, domain)
+
+
+def names_cover(dns_names: Iterable[str], domain: str) -> bool:
+    """Whether a certificate for `dns_names` (wildcards included) is accepted for `domain`."""
+    wanted = _normal(domain)
+    return any(_name_matches(_normal(name), wanted) for name in dns_names)
 
 
 def parse_chain(pem: str) -> list[x509.Certificate]:

@@ -36,6 +36,9 @@ class PackageName(models.TextChoices):
     DEPLOYMENT_PREVIEW = "deployment_preview", "Deployment preview"
     SITE_ENV = "site_env", "Environment file"
     SITE_FILES = "site_files", "Site files"
+    SSL = "ssl", "SSL certificate"
+    SSL_RENEW = "ssl_renew", "SSL renewal"
+    SSL_REFRESH = "ssl_refresh", "SSL check"
 
 
 class PackageType(models.TextChoices):
@@ -114,6 +117,29 @@ class DeploymentStatus(models.TextChoices):
     @classmethod
     def active(cls) -> list[str]:
         return [cls.QUEUED, cls.RUNNING]
+
+
+class CertificateKind(models.TextChoices):
+    """Where a site's certificate comes from."""
+
+    ACME = "acme", "Let's Encrypt (ACME)"
+    CUSTOM = "custom", "Uploaded"
+
+
+class CertificateStatus(models.TextChoices):
+    """Where one certificate stands. At most one per site is ACTIVE: the one its vhost serves."""
+
+    QUEUED = "queued", "Queued"
+    INSTALLING = "installing", "Installing"
+    ACTIVE = "active", "Active"
+    FAILED = "failed", "Failed"
+    # A newer certificate took its place, or it was removed: its files are gone from the server.
+    REPLACED = "replaced", "Replaced"
+    REMOVED = "removed", "Removed"
+
+    @classmethod
+    def pending(cls) -> list[str]:
+        return [cls.QUEUED, cls.INSTALLING]
 
 
 class DeploymentTrigger(models.TextChoices):

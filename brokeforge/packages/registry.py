@@ -48,6 +48,16 @@ from brokeforge.packages.services.sites.site.installer import SiteInstaller
 from brokeforge.packages.services.sites.site.jobs import SiteInstallerJob, SiteRemoverJob, SiteUpdaterJob
 from brokeforge.packages.services.sites.site.remover import SiteRemover
 from brokeforge.packages.services.sites.site.updater import SiteUpdater
+from brokeforge.packages.services.sites.ssl.installer import SslInstaller
+from brokeforge.packages.services.sites.ssl.jobs import (
+    SslInstallerJob,
+    SslRefresherJob,
+    SslRemoverJob,
+    SslRenewerJob,
+)
+from brokeforge.packages.services.sites.ssl.refresher import SslRefresher
+from brokeforge.packages.services.sites.ssl.remover import SslRemover
+from brokeforge.packages.services.sites.ssl.renewer import SslRenewer
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.packages.services.system.jobs import SystemInstallerJob
 
@@ -95,6 +105,9 @@ SERVICES: dict[PackageName, Service] = {
         Service(PackageName.DEPLOYMENT, DeploymentInstaller, DeploymentInstallerJob),
         Service(PackageName.DEPLOYMENT_ROLLBACK, RollbackInstaller, RollbackInstallerJob),
         Service(PackageName.DEPLOYMENT_PREVIEW, DeploymentPreview, DeploymentPreviewJob),
+        Service(PackageName.SSL, SslInstaller, SslInstallerJob, SslRemover, SslRemoverJob),
+        Service(PackageName.SSL_RENEW, SslRenewer, SslRenewerJob),
+        Service(PackageName.SSL_REFRESH, SslRefresher, SslRefresherJob),
     ]
 }
 

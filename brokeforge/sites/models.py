@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
 from brokeforge.lib.crypto import EncryptedTextField
-from brokeforge.lib.enums import DeploymentStatus, DeploymentTrigger, SiteRedirect, SiteStatus, SiteType
+from brokeforge.lib.enums import (
+    CertificateKind,
+    CertificateStatus,
+    DeploymentStatus,
+    DeploymentTrigger,
+    SiteRedirect,
+    SiteStatus,
+    SiteType,
+)
 from brokeforge.servers.models import InventoryRow, PackageEvent, Server
 
 
@@ -52,6 +62,12 @@ class Site(models.Model):
     current_release = models.CharField(max_length=100, blank=True)
     webhook_secret = EncryptedTextField(blank=True)
 
+    # -- HTTPS (with the active certificate, see Certificate) -----------------------------------
+    # Plain HTTP is redirected to HTTPS, except the ACME challenge path.
+    force_https = models.BooleanField(default=False)
+    # Strict-Transport-Security's max-age on HTTPS answers; 0 sends none.
+    hsts_max_age = models.PositiveIntegerField(default=0)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -73,6 +89,10 @@ class Site(models.Model):
     def path(self) -> str:
         """Where the site's files live: the site user's home, one directory per domain."""
         return f"{self.home}/{self.domain}"
+
+    def active_certificate(self) -> Certificate | None:
+        """The certificate the site's vhost serves, if any."""
+        return self.certificates.filter(status=CertificateStatus.ACTIVE).first()
 
 
 class Deployment(models.Model):
@@ -130,6 +150,123 @@ class Deployment(models.Model):
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+# Flag a certificate this close to its expiry: certbot renews 30 days ahead, so one still this
+# close has missed its renewals, and an uploaded one needs its replacement.
+EXPIRY_WARNING = timedelta(days=21)
+# Where the panel keeps a site's uploaded certificates on the server (root only).
+CUSTOM_CERTIFICATES_DIR = "/etc/brokeforge/ssl"
+ACME_LIVE_DIR = "/etc/letsencrypt/live"
+
+
+class Certificate(models.Model):
+    """One certificate of a site: issued over ACME or uploaded. Each attempt is its own row, so a
+    failed issuance keeps its error; the one the site serves is ACTIVE.
+
+    What the panel shows of it (issuer, names, dates) is read from the file on the server and from
+    what the site serves on port 443, never computed at issue time."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(max_length=20, choices=CertificateKind.choices)
+    status = models.CharField(
+        max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.QUEUED
+    )
+    # The names asked for (ACME) or the site's names the upload was checked against.
+    domains = models.JSONField(default=list)
+    email = models.CharField(max_length=254, blank=True)
+    # The ACME directory it was issued from ("" for an upload).
+    directory_url = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    job_id = models.PositiveIntegerField(null=True, blank=True)
+    # Why it failed: the ACME server's own words, Nginx's refusal.
+    error = models.TextField(blank=True)
+    # An upload: the chain as served (leaf first) and its key, encrypted at rest.
+    certificate_pem = models.TextField(blank=True)
+    private_key = EncryptedTextField(blank=True)
+
+    # -- read from the certificate file on the server ---------------------------------------------
+    issuer = models.CharField(max_length=500, blank=True)
+    names = models.JSONField(default=list, blank=True)
+    serial = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=100, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    not_after = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # -- what the site serves on port 443, when last checked ---------------------------------------
+    served_fingerprint = models.CharField(max_length=100, blank=True)
+    served_not_after = models.DateTimeField(null=True, blank=True)
+    served_error = models.CharField(max_length=500, blank=True)
+    served_checked_at = models.DateTimeField(null=True, blank=True)
+    # -- renewals (ACME): the last one seen on the server, and the last one that failed ------------
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    renewal_error = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=models.Q(status=CertificateStatus.ACTIVE),
+                name="one_active_certificate_per_site",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate #{self.pk} of {self.site_id} ({self.status})"
+
+    @property
+    def lineage(self) -> str:
+        """Its name on the server: certbot's --cert-name, or the directory of an upload."""
+        return f"{self.site.domain}-{self.pk}"
+
+    @property
+    def directory(self) -> str:
+        root = ACME_LIVE_DIR if self.kind == CertificateKind.ACME else CUSTOM_CERTIFICATES_DIR
+        return f"{root}/{self.lineage}"
+
+    @property
+    def fullchain_path(self) -> str:
+        return f"{self.directory}/fullchain.pem"
+
+    @property
+    def key_path(self) -> str:
+        return f"{self.directory}/privkey.pem"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in CertificateStatus.pending()
+
+    @property
+    def served_matches(self) -> bool:
+        return bool(self.fingerprint) and self.served_fingerprint == self.fingerprint
+
+    def expires_soon(self, now: datetime) -> bool:
+        return self.not_after is not None and self.not_after - now <= EXPIRY_WARNING
+
+    def days_left(self, now: datetime) -> int | None:
+        return None if self.not_after is None else (self.not_after - now).days
+
+    def problems(self, now: datetime) -> list[str]:
+        """What needs the user's attention on an active certificate, as sentences."""
+        if self.status != CertificateStatus.ACTIVE:
+            return []
+        found = []
+        if self.not_after is not None and self.not_after <= now:
+            found.append(f"expired on {self.not_after:%Y-%m-%d %H:%M} UTC")
+        elif self.expires_soon(now):
+            found.append(f"expires in {self.days_left(now)} days ({self.not_after:%Y-%m-%d})")
+        if self.renewal_error:
+            found.append("its last renewal failed")
+        if self.served_checked_at is not None and not self.served_matches:
+            found.append(
+                "port 443 serves another certificate" if self.served_fingerprint else "not served on port 443"
+            )
+        return found
 
 
 class WebhookDelivery(models.Model):

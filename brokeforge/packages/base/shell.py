@@ -51,6 +51,17 @@ def apt_install(packages: list[str]) -> str:
     )
 
 
+def apt_install_fresh(packages: list[str]) -> str:
+    """apt_install, updating the package lists first if they are too old to install from (a
+    server provisioned long ago: its lists name package versions the archive no longer has)."""
+    return f"{apt_install(packages)} || {{ {APT_GET} update && {apt_install(packages)}; }}"
+
+
+def daemon_reload() -> str:
+    """systemd reads unit files (and drop-ins) written since it last did; nothing without systemd."""
+    return "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi"
+
+
 def _systemd_or_service(systemd: str, sysv: str) -> str:
     # Containers and some VPSs run without systemd as PID 1: fall back to the init script.
     return f"if [ -d /run/systemd/system ]; then {systemd}; else {sysv}; fi"

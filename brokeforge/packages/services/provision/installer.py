@@ -29,6 +29,7 @@ from brokeforge.packages.services.nginx.jobs import NginxInstallerJob
 from brokeforge.packages.services.php.installer import php_packages
 from brokeforge.packages.services.php.jobs import PhpInstallerJob
 from brokeforge.packages.services.provision.milestones import ProvisionInstallerMilestones as M
+from brokeforge.packages.services.sites.ssl.certbot import SSL_PACKAGES
 from brokeforge.packages.services.system.jobs import SystemInstallerJob
 
 WEB_PORTS = [(80, "HTTP"), (443, "HTTPS")]
@@ -51,7 +52,7 @@ class ProvisionInstaller(PackageInstaller, ServerPackage):
         server = self.server
         # Every package the steps below install goes in with the system's, in one apt run; each
         # service's own install then finds it there and skips apt (see shell.apt_install).
-        stack = [*UFW_PACKAGES, *php_packages(php_version), *NGINX_PACKAGES]
+        stack = [*UFW_PACKAGES, *php_packages(php_version), *NGINX_PACKAGES, *SSL_PACKAGES]
 
         def open_ports() -> None:
             for port, name in [(server.ssh_port, "SSH"), *WEB_PORTS]:

@@ -35,6 +35,8 @@ class DeploySite:
     path: str
     # The name the health check asks for: the one the site answers without redirecting.
     host: str
+    # Plain HTTP only redirects: the health check asks over HTTPS.
+    https: bool
     tmp_dir: str
     repository: str
     branch: str
@@ -51,6 +53,7 @@ class DeploySite:
             user=spec.user,
             path=spec.path,
             host=spec.canonical,
+            https=spec.force_https,
             tmp_dir=spec.tmp_dir,
             repository=repository_url(site.repository_url),
             branch=branch_name(site.branch),

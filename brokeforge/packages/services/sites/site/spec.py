@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from brokeforge.lib import validators
+from brokeforge.lib.certificates import names_cover
 from brokeforge.lib.enums import PhpVersion, SiteRedirect, SiteType
 from brokeforge.packages.base.command import linux_user
-from brokeforge.sites.models import Site
+from brokeforge.sites.models import Certificate, Site
 
 MAX_ALIASES = 20
 # Linux user names are at most 32 characters (see linux_user).
@@ -29,7 +30,19 @@ WEB_SERVER_GROUP = "www-data"
 INITIAL_RELEASE = "initial"
 # What a site's settings update may change; its domain and type make its user, paths and
 # templates, so they stay (a site that needs another is a new site).
-UPDATABLE = ("aliases", "web_directory", "php_version", "proxy_port", "redirect")
+UPDATABLE = (
+    "aliases",
+    "web_directory",
+    "php_version",
+    "proxy_port",
+    "redirect",
+    "force_https",
+    "hsts_max_age",
+)
+# Where every site's vhost answers ACME HTTP-01 challenges from (certbot --webroot writes there).
+ACME_CHALLENGE_ROOT = "/var/lib/brokeforge/acme-challenge"
+# Two years: what browsers' HSTS preload lists ask for, and a sane ceiling for a typo.
+HSTS_MAX_AGE_LIMIT = 2 * 365 * 24 * 3600
 
 Choice = TypeVar("Choice", SiteType, SiteRedirect)
 
@@ -71,6 +84,24 @@ def check_names_free(spec: SiteSpec, others: Iterable[Site], where: str) -> None
 
 
 @dataclass(frozen=True)
+class Tls:
+    """The certificate a site's vhost serves on port 443: its files on the server and its names."""
+
+    certificate: str
+    key: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, certificate: Certificate) -> Tls:
+        # Names as read from the certificate on the server; those asked for until it was read.
+        names = certificate.names or certificate.domains
+        return cls(certificate.fullchain_path, certificate.key_path, tuple(names))
+
+    def covers(self, name: str) -> bool:
+        return names_cover(self.names, name)
+
+
+@dataclass(frozen=True)
 class SiteSpec:
     domain: str
     user: str
@@ -80,6 +111,9 @@ class SiteSpec:
     php_version: PhpVersion | None = None
     proxy_port: int | None = None
     redirect: SiteRedirect = SiteRedirect.NONE
+    tls: Tls | None = None
+    force_https: bool = False
+    hsts_max_age: int = 0
 
     @classmethod
     def validated(
@@ -91,6 +125,9 @@ class SiteSpec:
         php_version: str | None = None,
         proxy_port: int | str | None = None,
         redirect: str = SiteRedirect.NONE,
+        force_https: bool | str = False,
+        hsts_max_age: int | str = 0,
+        tls: Tls | None = None,
     ) -> SiteSpec:
         """A site from what a user typed, or ValueError saying what is wrong."""
         kind = _choice(SiteType, site_type, "Site type")
@@ -104,8 +141,12 @@ class SiteSpec:
             php_version=_php_version(kind, php_version),
             proxy_port=_proxy_port(kind, proxy_port),
             redirect=_choice(SiteRedirect, redirect, "Redirect"),
+            tls=tls,
+            force_https=_switch(force_https, "Force HTTPS"),
+            hsts_max_age=_hsts_max_age(hsts_max_age),
         )
         spec._check_names()
+        spec._check_https()
         return spec
 
     @classmethod
@@ -119,6 +160,9 @@ class SiteSpec:
             site.php_version or None,
             site.proxy_port,
             site.redirect,
+            site.force_https,
+            site.hsts_max_age,
+            tls=_tls(site),
         )
         if spec.user != site.system_user:
             raise ValueError(f"Site {site.domain} records user {site.system_user!r}, not {spec.user!r}.")
@@ -132,6 +176,8 @@ class SiteSpec:
             "php_version": self.php_version.value if self.php_version else None,
             "proxy_port": self.proxy_port,
             "redirect": self.redirect.value,
+            "force_https": self.force_https,
+            "hsts_max_age": self.hsts_max_age,
         }
 
     def updated(self, changes: Mapping[str, Any]) -> SiteSpec:
@@ -145,12 +191,17 @@ class SiteSpec:
         unknown = sorted(set(changes) - set(UPDATABLE))
         if unknown:
             raise ValueError(f"Unknown site settings: {', '.join(unknown)}.")
-        return SiteSpec.validated(self.domain, self.site_type, **{**self.settings(), **changes})
+        return SiteSpec.validated(self.domain, self.site_type, **{**self.settings(), **changes}, tls=self.tls)
 
     def changes(self, wanted: SiteSpec) -> dict[str, Any]:
         """The settings `wanted` gives other values than this site has."""
         mine = self.settings()
         return {key: value for key, value in wanted.settings().items() if mine[key] != value}
+
+    def _check_https(self) -> None:
+        if self.tls is None and (self.force_https or self.hsts_max_age):
+            wanted = "Force HTTPS" if self.force_https else "HSTS"
+            raise ValueError(f"{wanted} needs a certificate on {self.domain}: issue or upload one first.")
 
     def _check_names(self) -> None:
         names = [*self.redirect_names(), *self.aliases]
@@ -179,6 +230,25 @@ class SiteSpec:
     def names(self) -> set[str]:
         """Every host name the site claims on its server."""
         return claimed_names(self.domain, self.aliases, self.redirect)
+
+    def served_names(self) -> list[str]:
+        """The names its main server block answers: the canonical name first, then the aliases."""
+        return [self.canonical, *self.aliases]
+
+    def certificate_names(self) -> list[str]:
+        """What a certificate for the site covers by default: every name it answers, the
+        canonical first (the certificate's subject)."""
+        return list(dict.fromkeys([*self.served_names(), *filter(None, [self.redirect_from])]))
+
+    def with_tls(self, tls: Tls | None) -> SiteSpec:
+        """This site serving another certificate; without one, plain HTTP only."""
+        if tls is None:
+            return replace(self, tls=None, force_https=False, hsts_max_age=0)
+        return replace(self, tls=tls)
+
+    @property
+    def acme_challenge_root(self) -> str:
+        return ACME_CHALLENGE_ROOT
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -269,6 +339,8 @@ class SiteSpec:
             "php_version": self.php_version.value if self.php_version else "",
             "proxy_port": self.proxy_port,
             "redirect": self.redirect.value,
+            "force_https": self.force_https,
+            "hsts_max_age": self.hsts_max_age,
         }
 
     def configuration(self) -> dict[str, Any]:
@@ -276,6 +348,8 @@ class SiteSpec:
         where = {"path": self.path, "root": self.root, "vhost": self.vhost, "include_dir": self.include_dir}
         if self.php_version is not None:
             where |= {"pool": self.pool, "socket": self.socket}
+        if self.tls is not None:
+            where |= {"certificate": self.tls.certificate}
         return {**self.model_fields(), **where}
 
 
@@ -284,6 +358,31 @@ def _choice(choices: type[Choice], value: str, what: str) -> Choice:
         return choices(value)
     except ValueError:
         raise ValueError(f"{what} must be one of {', '.join(choices.values)}, got {value!r}.") from None
+
+
+def _tls(site: Site) -> Tls | None:
+    certificate = site.active_certificate() if site.pk is not None else None
+    return Tls.of(certificate) if certificate is not None else None
+
+
+def _switch(value: bool | str, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("on", "off"):
+        return value == "on"
+    raise ValueError(f"{what} must be on or off, got {value!r}.")
+
+
+def _hsts_max_age(value: int | str) -> int:
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"HSTS max-age must be a number of seconds, got {value!r}.") from None
+    if not 0 <= seconds <= HSTS_MAX_AGE_LIMIT:
+        raise ValueError(
+            f"HSTS max-age must be between 0 (off) and {HSTS_MAX_AGE_LIMIT} seconds (two years)."
+        )
+    return seconds
 
 
 def _aliases(values: Iterable[str]) -> tuple[str, ...]:
