@@ -19,6 +19,7 @@ from brokeforge.lib.enums import PhpVersion, SiteRedirect, SiteType
 from brokeforge.packages.services.sites.env import dotenv
 from brokeforge.packages.services.sites.git.repository import DEFAULT_BRANCH, branch_name, repository_url
 from brokeforge.packages.services.sites.logs.reader import DEFAULT_LINES, MAX_LINES, LogKind
+from brokeforge.packages.services.sites.site.spec import HSTS_MAX_AGE_LIMIT
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Site
 from brokeforge.web import ratelimit
@@ -168,9 +169,23 @@ class EditSiteForm(forms.Form):
     php_version = forms.ChoiceField(label="PHP version", help_text="One installed on the server.")
     proxy_port = forms.CharField(label="Proxy port", help_text="The local port requests are passed to.")
     redirect = forms.ChoiceField(choices=SiteRedirect.choices)
+    force_https = forms.BooleanField(
+        label="Force HTTPS",
+        required=False,
+        help_text="Plain HTTP requests are redirected to HTTPS (ACME challenges still answer on HTTP). "
+        "Needs a certificate.",
+    )
+    hsts_max_age = forms.IntegerField(
+        label="HSTS max-age (seconds)",
+        required=False,
+        min_value=0,
+        max_value=HSTS_MAX_AGE_LIMIT,
+        help_text="0: off. Browsers that saw it refuse plain HTTP to the site for this long, even once "
+        "the certificate is gone: start small (300), then a year (31536000). Needs a certificate.",
+    )
 
     def __init__(self, data: Any, site: Site) -> None:
-        fields = ("web_directory", "php_version", "proxy_port", "redirect")
+        fields = ("web_directory", "php_version", "proxy_port", "redirect", "force_https", "hsts_max_age")
         initial = {"aliases": ", ".join(site.aliases), **{name: getattr(site, name) for name in fields}}
         super().__init__(data, initial=initial)
         self.site = site
@@ -345,3 +360,73 @@ class RepositoryForm(forms.Form):
         except ActionError as exc:
             self.add_error(None, str(exc))
             return None
+
+
+class _SiteNames(forms.MultipleChoiceField):
+    """The site's names as checkboxes; any name sent is passed on, for the action to say why it
+    cannot be on the certificate (a name of another site, a wildcard) rather than "not a choice"."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class IssueCertificateForm(forms.Form):
+    """An ACME certificate for some of the site's names; the action checks them all again."""
+
+    domains = _SiteNames(
+        label="Names",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Check at least one name."},
+        help_text="Each must reach this server: the ACME server asks for a file over plain HTTP on every "
+        "name (HTTP-01).",
+    )
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        max_length=254,
+        help_text="Given to the ACME server for its expiry notices; empty: none.",
+    )
+
+    def __init__(self, data: Any, names: list[str], email: str = "") -> None:
+        super().__init__(data, initial={"domains": names, "email": email})
+        field = self.fields["domains"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(name, name) for name in names]
+
+
+class _SecretTextarea(forms.Textarea):
+    """A textarea that never renders the value it was sent: a form shown again after an error
+    does not echo a private key back into the page."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+# A certificate chain or a key is a few kilobytes; this is far above any real one.
+_PEM_MAX = 64 * 1024
+
+
+class UploadCertificateForm(forms.Form):
+    """A certificate obtained elsewhere, its key and its chain, in PEM; the action checks them."""
+
+    certificate = forms.CharField(
+        max_length=_PEM_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="PEM: the site's certificate (it may be followed by its chain).",
+    )
+    private_key = forms.CharField(
+        label="Private key",
+        max_length=_PEM_MAX,
+        strip=False,
+        widget=_SecretTextarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="PEM, without a passphrase. Kept encrypted; never shown again, not even after an error.",
+    )
+    chain = forms.CharField(
+        label="Chain",
+        required=False,
+        max_length=_PEM_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="Optional: the intermediate certificates, each signing the one before it.",
+    )

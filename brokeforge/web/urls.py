@@ -4,6 +4,7 @@ from brokeforge.web import stream
 from brokeforge.web.views import auth, firewall, jobs, servers, sites
 from brokeforge.web.views.sites import deploy, env, explorer, logs, webhook
 from brokeforge.web.views.sites import git as sites_git
+from brokeforge.web.views.sites import ssl as sites_ssl
 
 urlpatterns = [
     path("login/", auth.login, name="login"),
@@ -59,6 +60,14 @@ urlpatterns = [
     path("sites/<int:site_id>/deploy/settings/", deploy.site_deploy_settings, name="site_deploy_settings"),
     path("sites/<int:site_id>/webhook/", webhook.site_webhook_settings, name="site_webhook_settings"),
     path("sites/<int:site_id>/webhook/rotate/", webhook.site_webhook_rotate, name="site_webhook_rotate"),
+    path("sites/<int:site_id>/ssl/", sites_ssl.site_ssl, name="site_ssl"),
+    path("sites/<int:site_id>/ssl/live/", sites_ssl.site_ssl_live, name="site_ssl_live"),
+    path("sites/<int:site_id>/ssl/issue/", sites_ssl.site_ssl_issue, name="site_ssl_issue"),
+    path("sites/<int:site_id>/ssl/upload/", sites_ssl.site_ssl_upload, name="site_ssl_upload"),
+    path("sites/<int:site_id>/ssl/renew/", sites_ssl.site_ssl_renew, name="site_ssl_renew"),
+    path("sites/<int:site_id>/ssl/refresh/", sites_ssl.site_ssl_refresh, name="site_ssl_refresh"),
+    path("sites/<int:site_id>/ssl/remove/", sites_ssl.site_ssl_remove, name="site_ssl_remove"),
+    path("sites/<int:site_id>/ssl/<int:pk>/retry/", sites_ssl.site_ssl_retry, name="site_ssl_retry"),
     path("hooks/sites/<int:site_id>/deploy/", webhook.site_webhook, name="site_webhook"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),

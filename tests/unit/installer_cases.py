@@ -27,11 +27,15 @@ from brokeforge.packages.services.sites.git.installer import GitRepositoryInstal
 from brokeforge.packages.services.sites.git.repository import Repository
 from brokeforge.packages.services.sites.site.installer import SiteInstaller
 from brokeforge.packages.services.sites.site.remover import SiteRemover
-from brokeforge.packages.services.sites.site.spec import SiteSpec
+from brokeforge.packages.services.sites.site.spec import SiteSpec, Tls
 from brokeforge.packages.services.sites.site.updater import SiteUpdater
+from brokeforge.packages.services.sites.ssl.installer import SslInstaller
+from brokeforge.packages.services.sites.ssl.refresher import SslRefresher
+from brokeforge.packages.services.sites.ssl.remover import SslRemover
+from brokeforge.packages.services.sites.ssl.renewer import SslRenewer
 from brokeforge.packages.services.system.installer import SystemInstaller
 from brokeforge.servers.models import Server
-from brokeforge.sites.models import Deployment, Site
+from brokeforge.sites.models import Certificate, Deployment, Site
 
 ROOT_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootRootRootRootRootRootRootRootRootRoot brokeforge-root@web-1"
@@ -75,6 +79,23 @@ PINNED_DEPLOYMENT = Deployment(
     pk=43, release="20261123120500-43", trigger="webhook", requested_commit="c0ffee1"
 )
 ROLLBACK = Deployment(pk=44, release="20261123120000-42", trigger="rollback")
+
+# Certificates of the PHP site: one issued over ACME (live), one uploaded to take its place.
+ACME_CERTIFICATE = Certificate(
+    pk=7, site=PHP_SITE_ROW, kind="acme", status="active", email="ops@example.com",
+    domains=["shop.example.com", "shop.example.org", "www.shop.example.com"],
+    directory_url="https://acme-v02.api.letsencrypt.org/directory",
+    names=["shop.example.com", "shop.example.org", "www.shop.example.com"],
+)  # fmt: skip
+# Not a real certificate or key: what the upload steps write, on stdin, is all a unit test needs.
+UPLOADED_CERTIFICATE = Certificate(
+    pk=8, site=PHP_SITE_ROW, kind="custom", domains=["shop.example.com"],
+    certificate_pem="-----BEGIN CERTIFICATE-----\nnot-a-certificate\n-----END CERTIFICATE-----\n",
+    private_key="-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n",
+)  # fmt: skip
+# The PHP site serving the ACME certificate, plain HTTP redirected, with HSTS.
+PHP_SITE_TLS = PHP_SITE.with_tls(Tls.of(ACME_CERTIFICATE))
+PHP_SITE_HTTPS = PHP_SITE_TLS.updated({"force_https": True, "hsts_max_age": 31536000})
 
 CASES: dict[str, dict[str, Case]] = {
     "connection": {"default": (ConnectionInstaller, ())},
@@ -143,10 +164,25 @@ CASES: dict[str, dict[str, Case]] = {
             (STATIC_SITE, STATIC_SITE.updated({"web_directory": "public", "redirect": "www-to-apex"})),
         ),
         "proxy to port 4000": (SiteUpdater, (PROXY_SITE, PROXY_SITE.updated({"proxy_port": "4000"}))),
+        "force https with hsts": (SiteUpdater, (PHP_SITE_TLS, PHP_SITE_HTTPS)),
     },
     "site_remover": {
         "php": (SiteRemover, (PHP_SITE,)),
         "proxy": (SiteRemover, (PROXY_SITE,)),
+        "php with its certificates": (SiteRemover, (PHP_SITE_TLS, [ACME_CERTIFICATE, UPLOADED_CERTIFICATE])),
+    },
+    "ssl": {
+        "acme, every name of the site": (SslInstaller, (PHP_SITE, ACME_CERTIFICATE, None)),
+        "an upload in place of the acme certificate, https forced": (
+            SslInstaller,
+            (PHP_SITE_HTTPS, UPLOADED_CERTIFICATE, ACME_CERTIFICATE),
+        ),
+    },
+    "ssl_renew": {"acme": (SslRenewer, (PHP_SITE_TLS, ACME_CERTIFICATE))},
+    "ssl_refresh": {"acme": (SslRefresher, (PHP_SITE_TLS, ACME_CERTIFICATE))},
+    "ssl_remover": {
+        "https forced, hsts": (SslRemover, (PHP_SITE_HTTPS, ACME_CERTIFICATE)),
+        "an upload": (SslRemover, (PHP_SITE_TLS, UPLOADED_CERTIFICATE)),
     },
     "deployment": {
         "laravel from github, the branch head": (

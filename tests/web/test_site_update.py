@@ -1,6 +1,7 @@
 """A site's settings page: the fields its type has, the domain and type shown as fixed; saving
 queues the update with only what changed, and the site's record waits for the job; bad input is
-shown in the form and queues nothing; another user's site is not found."""
+shown in the form and queues nothing; force-HTTPS and HSTS need a certificate; another user's
+site is not found."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from brokeforge.jobs.models import Job
-from brokeforge.lib.enums import PackageName, PackageStatus, PackageType
+from brokeforge.lib.enums import CertificateKind, CertificateStatus, PackageName, PackageStatus, PackageType
 from brokeforge.packages.services.sites.site.jobs import SiteUpdaterJob
 from brokeforge.packages.services.sites.site.spec import SiteSpec
 from brokeforge.servers.models import Server, ServerPackage
-from brokeforge.sites.models import Site
+from brokeforge.sites.models import Certificate, Site
 
 
 @pytest.fixture
@@ -96,4 +97,57 @@ def test_another_users_site_is_not_found(user_client: Client, other_server: Serv
     )
     assert user_client.get(reverse("site_edit", args=[theirs.pk])).status_code == 404
     assert user_client.post(reverse("site_edit", args=[theirs.pk]), {"redirect": "none"}).status_code == 404
+    assert not Job.objects.exists()
+
+
+def certified(site: Site) -> Certificate:
+    return Certificate.objects.create(
+        site=site, kind=CertificateKind.ACME, status=CertificateStatus.ACTIVE,
+        domains=["shop.example.com", "a.example.com"], names=["shop.example.com", "a.example.com"],
+    )  # fmt: skip
+
+
+def test_the_form_offers_force_https_and_hsts(user_client: Client, site: Site) -> None:
+    page = user_client.get(reverse("site_edit", args=[site.pk])).content.decode()
+    assert 'name="force_https"' in page and 'name="hsts_max_age"' in page and 'value="0"' in page
+    assert "need a certificate" in page and f'href="{reverse("site_ssl", args=[site.pk])}"' in page
+
+
+def test_force_https_and_hsts_need_a_certificate(user_client: Client, site: Site) -> None:
+    response = post(user_client, site, force_https="on")
+    assert response.status_code == 200
+    assert "Force HTTPS needs a certificate on shop.example.com" in response.content.decode()
+    response = post(user_client, site, hsts_max_age="300")
+    assert "HSTS needs a certificate on shop.example.com" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_force_https_and_hsts_are_queued_with_a_certificate(user_client: Client, site: Site) -> None:
+    certificate = certified(site)
+    page = user_client.get(reverse("site_edit", args=[site.pk])).content.decode()
+    assert f"certificate #{certificate.pk}" in page
+    response = post(user_client, site, force_https="on", hsts_max_age="300")
+    assert response.status_code == 302
+    assert json.loads(Job.objects.get().arguments[0]) == {"force_https": True, "hsts_max_age": 300}
+    site.refresh_from_db()
+    assert (site.force_https, site.hsts_max_age) == (False, 0)  # until the job has put them in place
+
+
+def test_unchecking_force_https_turns_it_off(user_client: Client, site: Site) -> None:
+    certified(site)
+    Site.objects.filter(pk=site.pk).update(force_https=True, hsts_max_age=300)
+    page = user_client.get(reverse("site_edit", args=[site.pk])).content.decode()
+    assert 'name="force_https" aria-describedby="id_force_https_helptext" id="id_force_https" checked' in page
+    post(user_client, site, hsts_max_age="300")
+    assert json.loads(Job.objects.get().arguments[0]) == {"force_https": False}
+
+
+def test_an_hsts_max_age_out_of_range_is_refused(user_client: Client, site: Site) -> None:
+    certified(site)
+    for value, error in (
+        ("-1", "greater than or equal to 0"),
+        ("63072001", "less than or equal to 63072000"),
+    ):
+        response = post(user_client, site, hsts_max_age=value)
+        assert response.status_code == 200 and error in response.content.decode()
     assert not Job.objects.exists()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brokeforge.actions import ActionError
 from brokeforge.actions import servers as server_actions
+from brokeforge.actions.sites import ssl as ssl_actions
 from brokeforge.jobs.models import JobStatus
 from brokeforge.lib.enums import CredentialType, PackageName
 from brokeforge.packages import registry
@@ -24,8 +25,14 @@ from brokeforge.web.views.scope import user_host_key_events, user_server, user_s
 @require_GET
 def servers(request: HttpRequest) -> HttpResponse:
     # One query for the servers and one for all their packages, however many servers there are.
-    server_list = user_servers(request.user).prefetch_related("packages")
-    context = {"servers": server_list, "deleted_host_key_events": deleted_servers_host_keys(request.user)}
+    server_list = list(user_servers(request.user).prefetch_related("packages"))
+    # Per server, how many of its sites' certificates need a look (expiry, failed renewal, port 443).
+    attention = ssl_actions.servers_needing_attention(server_list)
+    context = {
+        "servers": server_list,
+        "server_rows": [(server, attention.get(server.pk, 0)) for server in server_list],
+        "deleted_host_key_events": deleted_servers_host_keys(request.user),
+    }
     return render(request, "web/servers/list.html", context)
 
 
@@ -48,13 +55,17 @@ def _live_context(server: Server) -> dict[str, Any]:
     """What changes while a job runs on the server: the part of its page that polls."""
     jobs = server.jobs.all()
     latest_job = jobs.first()
+    sites = list(server.sites.all())
+    attention = ssl_actions.needing_attention(sites)
     return {
         "server": server,
         "job_active": jobs.filter(status__in=JobStatus.active()).exists(),
         "package_event": latest_job.package_events().last() if latest_job else None,
         "packages": [(registry.label(p.package_name), p) for p in server.packages.all()],
         "firewall_rules": server.packages.filter(package_name=PackageName.FIREWALL_RULE),
-        "sites": server.sites.all(),
+        "sites": sites,
+        # Each site with what its certificate needs a look for, if anything.
+        "site_rows": [(site, attention[site.pk].problems if site.pk in attention else []) for site in sites],
         "host_key_events": server.host_key_events.select_related("user"),
         **journal_context(latest_job, with_outputs=False),
     }

@@ -16,6 +16,7 @@ from brokeforge.sites.models import Site
 from brokeforge.web.forms import AddSiteForm, EditSiteForm, SiteCommandForm
 from brokeforge.web.views.journal import journal_context
 from brokeforge.web.views.scope import user_server, user_site
+from brokeforge.web.views.sites.ssl import active_certificate, pending_certificate
 
 HISTORY_LENGTH = 50
 
@@ -48,6 +49,8 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
         "form": SiteCommandForm(),
         "commands": site_actions.command_history(site)[:HISTORY_LENGTH],
         "jobs": site.jobs.select_related("started_by")[:HISTORY_LENGTH],
+        "ssl": active_certificate(site),
+        "ssl_pending": pending_certificate(site),
     }
     return render(request, "web/sites/detail.html", context)
 
@@ -68,7 +71,8 @@ def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
             f"Updating {site.domain} (job #{job.pk}): the new settings show once the server has them.",
         )
         return redirect("site_detail", site.pk)
-    return render(request, "web/sites/edit.html", {"site": site, "form": form})
+    context = {"site": site, "form": form, "certificate": site.active_certificate()}
+    return render(request, "web/sites/edit.html", context)
 
 
 @require_http_methods(["GET", "POST"])

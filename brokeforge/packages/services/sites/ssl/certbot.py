@@ -44,7 +44,7 @@ def renewal_setup(ca_bundle_pem: str) -> list[Step]:
     dirs = [
         STATE_DIR,
         ACME_CHALLENGE_ROOT,
-        *(p.rsplit("/", 1)[0] for p in (DEPLOY_HOOK, RENEW_WRAPPER, TIMER_DROPIN)),
+        *(p.rsplit("/", 1)[0] for p in (DEPLOY_HOOK, RENEW_WRAPPER, TIMER_DROPIN, CA_BUNDLE)),
     ]
     return [
         apt_install_fresh(SSL_PACKAGES),
