@@ -68,9 +68,21 @@ def test_a_renewal_nginx_refused_to_reload_is_a_problem() -> None:
 
 FAILED_LOG = f"""\
 Processing /etc/letsencrypt/renewal/{NAME}.conf
+- - - - - - - - - - - - - - - - - - - -
+Renewing an existing certificate for shop.example.com and www.shop.example.com
+Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority \
+reported these problems:
+  Domain: www.shop.example.com
+  Type:   connection
+  Detail: could not resolve URL "http://www.shop.example.com:80/.well-known/acme-challenge/x"
+
+Hint: The Certificate Authority failed to download the temporary challenge files created by Certbot.
 Failed to renew certificate {NAME} with error: Some challenges have failed.
+- - - - - - - - - - - - - - - - - - - -
 Processing /etc/letsencrypt/renewal/{NAME}1.conf
-The following renewals failed:
+- - - - - - - - - - - - - - - - - - - -
+Certificate not yet due for renewal
+All renewals failed. The following certificates could not be renewed:
   /etc/letsencrypt/live/{NAME}/fullchain.pem (failure)
 """
 
@@ -79,10 +91,11 @@ def test_the_timers_last_run_failing_for_this_certificate_is_flagged() -> None:
     reading = Reading.parse(
         _output(_pem("a.test"), _pem("a.test"), "", "exit=1\nat=1795000100\n", FAILED_LOG), NAME
     )
-    assert (
-        reading.renewal_problem()
-        == f"Failed to renew certificate {NAME} with error: Some challenges have failed."
-    )
+    problem = reading.renewal_problem().splitlines()
+    # certbot's line, then the ACME server's problems from this certificate's own section.
+    assert problem[0] == f"Failed to renew certificate {NAME} with error: Some challenges have failed."
+    assert "  Domain: www.shop.example.com" in problem
+    assert problem[-1].startswith("  Detail: could not resolve URL")
 
 
 def test_another_certificates_failure_is_not_this_ones() -> None:

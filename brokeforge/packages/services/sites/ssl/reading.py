@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brokeforge.lib.certificates import CertificateInfo, parse_chain
 from brokeforge.lib.templates import render
-from brokeforge.packages.services.sites.ssl.certbot import STATE_DIR, lineage
+from brokeforge.packages.services.sites.ssl.certbot import STATE_DIR, acme_error, lineage
 from brokeforge.sites.models import Certificate
 
 _SECTIONS = ("file", "served", "renewed", "renew status", "renew log")
@@ -128,13 +128,22 @@ def _moment(epoch: str) -> datetime | None:
 
 
 def _renewal_error(log: str, name: str) -> str:
-    """certbot's error for `name` in the timer's last run (certbot 2: "Failed to renew certificate
-    NAME with error: ..." and NAME's fullchain listed under "The following renewals failed")."""
-    failed_line = f"Failed to renew certificate {name} with error:"
-    listed = f"/live/{name}/fullchain.pem (failure)"
-    for line in log.splitlines():
-        if line.startswith(failed_line):
-            return line.strip()
-    if any(line.strip() == f"/etc/letsencrypt{listed}" for line in log.splitlines()):
-        return f"certbot's last renewal run failed for {name}; see /var/log/letsencrypt/letsencrypt.log."
-    return ""
+    """certbot's error for `name` in the timer's last run, from its own section of the output
+    (certbot 2: "Processing .../renewal/NAME.conf", the ACME server's problems, then "Failed to
+    renew certificate NAME with error: ..."); "" if that run did not fail for it."""
+    section = _section_of(log, name)
+    failed = [line.strip() for line in section if line.startswith(f"Failed to renew certificate {name} ")]
+    if not failed:
+        return ""
+    problems = acme_error("\n".join(section)) if any("reported these problems" in s for s in section) else ""
+    return "\n".join(filter(None, [failed[0], problems]))
+
+
+def _section_of(log: str, name: str) -> list[str]:
+    lines, inside, section = log.splitlines(), False, []
+    for line in lines:
+        if line.startswith("Processing /etc/letsencrypt/renewal/"):
+            inside = line.strip() == f"Processing /etc/letsencrypt/renewal/{name}.conf"
+        elif inside:
+            section.append(line)
+    return section
