@@ -24,6 +24,7 @@ COMMANDS = {
     "servers": "brokeforge.cli.servers:servers",
     "jobs": "brokeforge.cli.jobs:jobs",
     "sites": "brokeforge.cli.sites:sites",
+    "ssl": "brokeforge.cli.sites.ssl:ssl",
     "firewall": "brokeforge.cli.firewall:firewall",
     "rotate-keys": "brokeforge.cli.keys:rotate_keys",
 }

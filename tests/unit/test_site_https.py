@@ -5,10 +5,13 @@ redirects; the 443 server serves the certificate's files; a site without one is 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from brokeforge.lib.templates import render
+from brokeforge.packages.services.sites.deploy.settings import HealthCheck
+from brokeforge.packages.services.sites.deploy.site import DeploySite
 from brokeforge.packages.services.sites.site.spec import ACME_CHALLENGE_ROOT, SiteSpec, Tls
 
 TLS = Tls("/etc/letsencrypt/live/a-1/fullchain.pem", "/etc/letsencrypt/live/a-1/privkey.pem", ("shop.test",))
@@ -85,3 +88,16 @@ def test_the_redirect_name_gets_a_443_server_only_if_the_certificate_covers_it()
 
     assert len(redirect_servers(TLS)) == 2
     assert len(redirect_servers(Tls(TLS.certificate, TLS.key, ("www.shop.test",)))) == 1
+
+
+def test_a_deployments_health_check_asks_over_https_once_plain_http_only_redirects() -> None:
+    site = DeploySite(
+        domain="shop.test", user="shop_test", path="/home/shop_test/shop.test", host="shop.test", https=True,
+        tmp_dir="/home/shop_test/.tmp", repository="git@github.com:o/r.git", branch="main", php_version="",
+        git_environment={},
+    )  # fmt: skip
+    script = render("sites/deploy/functions.sh.j2", site=site, health=HealthCheck("/up", 200, 10))
+    assert "--resolve shop.test:443:127.0.0.1 https://shop.test/up" in script
+    assert "http://127.0.0.1" not in script
+    plain = render("sites/deploy/functions.sh.j2", site=replace(site, https=False), health=HealthCheck())
+    assert "-H 'Host: shop.test' http://127.0.0.1/" in plain

@@ -35,6 +35,8 @@ def site_dict(site: Site) -> dict[str, Any]:
         "php_version": site.php_version or None,
         "proxy_port": site.proxy_port,
         "redirect": site.redirect,
+        "force_https": site.force_https,
+        "hsts_max_age": site.hsts_max_age,
         "status": site.status,
         "created_at": site.created_at,
     }
@@ -133,7 +135,10 @@ def show(site_id: int, as_json: bool) -> None:
         return
     out = output.console()
     out.print(output.text((f"#{site.pk} {site.domain}", "bold"), " ", output.status_text(site.status)))
-    for key in ("type", "aliases", "user", "path", "web_directory", "php_version", "proxy_port", "redirect"):
+    for key in (
+        "type", "aliases", "user", "path", "web_directory", "php_version", "proxy_port", "redirect",
+        "force_https", "hsts_max_age",
+    ):  # fmt: skip
         out.print(f"{key}: {details[key]}")
     if latest is not None:
         out.print(
@@ -148,17 +153,25 @@ def show(site_id: int, as_json: bool) -> None:
 @click.option("--php", "php_version", help="A PHP version installed on the server (PHP and Laravel sites).")
 @click.option("--proxy-port", help="The local port a proxy site passes requests to.")
 @click.option("--redirect", type=click.Choice(SiteRedirect.values))
+@click.option(
+    "--force-https",
+    type=click.Choice(["on", "off"]),
+    help="Redirect plain HTTP to HTTPS (needs a certificate).",
+)
+@click.option("--hsts", "hsts_max_age", type=int, help="HSTS max-age in seconds on HTTPS answers (0: off).")
 # Asked for, they get the action's answer (they cannot change) rather than "no such option".
 @click.option("--domain", hidden=True)
 @click.option("--type", "site_type", hidden=True)
 @click.option("--wait", is_flag=True, help="Follow the job until it ends (exit 1 if it fails).")
 @click.option("--json", "as_json", is_flag=True, help="Print the site and its job as JSON.")
 @needs_database
-def update(site_id: int, aliases: str | None, wait: bool, as_json: bool, **changes: str | None) -> None:
-    """Change a site's aliases, web directory, PHP version, proxy port or redirect.
+def update(site_id: int, aliases: str | None, wait: bool, as_json: bool, **changes: str | int | None) -> None:
+    """Change a site's aliases, web directory, PHP version, proxy port, redirect, force-HTTPS or HSTS.
 
     Only the options given change. The site keeps its domain and type. The site's record shows
-    the new settings once the job has put them in place on the server.
+    the new settings once the job has put them in place on the server. Force-HTTPS and HSTS need
+    the site to serve a certificate (`brokeforge ssl issue`); browsers that saw HSTS keep refusing
+    plain HTTP to the site for its max-age, even once it is off.
     """
     site = get_site(site_id)
     try:
