@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from brokeforge.jobs import periodic
 from brokeforge.jobs.models import Job, JobStatus, JobStep, ServerLock, StepStatus
 from brokeforge.jobs.queue import release_lock
 from brokeforge.lib.enums import CertificateStatus, DeploymentStatus, ProvisionStatus
@@ -98,6 +99,7 @@ def free_orphaned_locks() -> list[int]:
 def reap() -> None:
     reap_stalled_jobs()
     free_orphaned_locks()
+    periodic.check_due_certificates()
 
 
 class ReaperThread(threading.Thread):

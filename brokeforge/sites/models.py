@@ -158,6 +158,9 @@ EXPIRY_WARNING = timedelta(days=21)
 # Where the panel keeps a site's uploaded certificates on the server (root only).
 CUSTOM_CERTIFICATES_DIR = "/etc/brokeforge/ssl"
 ACME_LIVE_DIR = "/etc/letsencrypt/live"
+# How often the panel reads an active certificate again by itself (jobs/periodic.py): a renewal
+# certbot's timer failed on the server is flagged within this long, without anyone asking.
+CHECK_INTERVAL = timedelta(hours=12)
 
 
 class Certificate(models.Model):
@@ -201,6 +204,8 @@ class Certificate(models.Model):
     # -- renewals (ACME): the last one seen on the server, and the last one that failed ------------
     renewed_at = models.DateTimeField(null=True, blank=True)
     renewal_error = models.TextField(blank=True)
+    # When the panel reads it again by itself; set by each read, so only read certificates are.
+    next_check_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from brokeforge.lib.certificates import CertificateInfo, parse_chain
 from brokeforge.lib.templates import render
 from brokeforge.packages.services.sites.ssl.certbot import STATE_DIR, acme_error, lineage
-from brokeforge.sites.models import Certificate
+from brokeforge.sites.models import CHECK_INTERVAL, Certificate
 
 _SECTIONS = ("file", "served", "renewed", "renew status", "renew log")
 
@@ -67,7 +67,11 @@ class Reading:
     def record(self, certificate: Certificate) -> None:
         """The row takes what was read; a read that found no file says so in `error`."""
         now = timezone.now()
-        fields: dict[str, object] = {"read_at": now, "served_checked_at": now}
+        fields: dict[str, object] = {
+            "read_at": now,
+            "served_checked_at": now,
+            "next_check_at": now + CHECK_INTERVAL,
+        }
         if self.file is not None:
             fields |= {
                 "issuer": self.file.issuer,
