@@ -111,6 +111,16 @@ def check_upload(
     return info
 
 
+def canonical_key(key_pem: str) -> str:
+    """The key as PKCS#8 PEM, as OpenSSL and Nginx read it whatever the paste did to its layout
+    (indentation, line endings); ValueError as check_upload gives."""
+    key = _load_private_key(key_pem)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem.decode()
+
+
 def days_left(info: CertificateInfo, now: datetime) -> int:
     """Whole days until the certificate expires; negative once it has."""
     return (info.not_after - now).days

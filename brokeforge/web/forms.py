@@ -402,6 +402,15 @@ class _SecretTextarea(forms.Textarea):
         return None
 
 
+class _CertificateTextarea(forms.Textarea):
+    """A certificate textarea shown again after an error, unless what was pasted in it holds a
+    private key: that is never echoed back into the page."""
+
+    def format_value(self, value: Any) -> str | None:
+        text = super().format_value(value)
+        return None if text and "PRIVATE KEY" in text else text
+
+
 # A certificate chain or a key is a few kilobytes; this is far above any real one.
 _PEM_MAX = 64 * 1024
 
@@ -412,7 +421,7 @@ class UploadCertificateForm(forms.Form):
     certificate = forms.CharField(
         max_length=_PEM_MAX,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        widget=_CertificateTextarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
         help_text="PEM: the site's certificate (it may be followed by its chain).",
     )
     private_key = forms.CharField(
@@ -427,6 +436,6 @@ class UploadCertificateForm(forms.Form):
         required=False,
         max_length=_PEM_MAX,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        widget=_CertificateTextarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
         help_text="Optional: the intermediate certificates, each signing the one before it.",
     )

@@ -497,3 +497,32 @@ def test_retry_asks_again_for_the_same_names(invoke: Invoke, site: Site) -> None
     again = invoke("ssl", "retry", str(shown["id"]))
     assert again.exit_code == 2 and "did not fail an issuance" in again.output
     assert Job.objects.count() == 1
+
+
+def test_an_indented_key_is_kept_as_openssl_reads_it(invoke: Invoke, site: Site, tmp_path: Path) -> None:
+    cert, key = leaf(tmp_path, "good")
+    indented = "".join(f"    {line}\r\n" for line in key.read_text().splitlines())
+    result = invoke("ssl", "upload", str(site.pk), "--cert", str(cert), "--key", "-", input=indented)
+    assert result.exit_code == 0, result.output
+    kept = Certificate.objects.get().private_key
+    assert kept == key.read_text()  # PKCS#8 PEM, one line per 64 characters, no indentation, \n
+
+
+@pytest.mark.parametrize("command", ["renew", "remove"])
+def test_renew_and_remove_wait_for_a_certificate_under_way(invoke: Invoke, site: Site, command: str) -> None:
+    active(site)
+    Certificate.objects.create(site=site, kind=CertificateKind.ACME, domains=[DOMAIN], status="installing")
+    result = invoke("ssl", command, str(site.pk))
+    assert result.exit_code == 2 and "is still installing: wait for it to finish" in result.output
+    assert not Job.objects.exists()
+
+
+def test_names_the_site_gained_or_dropped_since_the_certificate_are_flagged(
+    invoke: Invoke, site: Site
+) -> None:
+    active(site, domains=[DOMAIN, "old.example.com"], names=[DOMAIN, "old.example.com"])
+    shown = json.loads(invoke("ssl", "list", str(site.pk), "--json").stdout)["certificates"][0]
+    assert shown["problems"] == [
+        f"does not cover {ALIAS}: browsers warn on it over HTTPS; issue a certificate that includes it",
+        "lists old.example.com, no longer a name of the site: issue a new one before it renews",
+    ]

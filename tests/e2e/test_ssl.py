@@ -255,6 +255,10 @@ def _leaf(
     return cert_path, key_path
 
 
+def upload(panel: Panel, site_id: str, cert: Path, key: Path) -> tuple[int, Any]:
+    return cli_json(panel, "ssl", "upload", site_id, "--cert", str(cert), "--key", str(key), "--wait")
+
+
 def test_uploads_are_checked_served_and_a_refused_vhost_edit_is_rolled_back(
     shared: tuple[Panel, ProvisionedServer], tmp_path: Path
 ) -> None:
@@ -295,16 +299,44 @@ def test_uploads_are_checked_served_and_a_refused_vhost_edit_is_rolled_back(
         srv, key_file.replace("privkey", "fullchain")
     )
 
-    # A vhost edit Nginx refuses (the user's include is broken) is rolled back: still served.
+    # Another upload takes its place: served, and the first one's files are gone.
+    first_dir = key_file.rsplit("/", 1)[0]
+    second_cert, second_key = _leaf(tmp_path, ca, "second", ["up.test"], 20)
+    _code, second = upload(panel, site_id, second_cert, second_key)
+    assert second["status"] == "active", second
+    assert served_serial(srv, "up.test") == f"serial={second['serial']}"
+    assert srv.run(f"test -e {first_dir}", check=False).returncode == 1
+    statuses = {c["id"]: c["status"] for c in cli_json(panel, "ssl", "list", site_id)[1]["certificates"]}
+    assert statuses[shown["id"]] == "replaced"
+
+    # Changes Nginx refuses (the user's include is broken) are rolled back, the site still served
+    # with its certificate: a settings update, and a new certificate (which keeps Nginx's words).
     vhost = srv.run("cat /etc/nginx/sites-enabled/up.test.conf").stdout
-    srv.run("echo 'this_is_not_a_directive on;' > /etc/nginx/brokeforge-sites/up.test/server/broken.conf")
+    broken = "/etc/nginx/brokeforge-sites/up.test/server/broken.conf"
+    third_cert, third_key = _leaf(tmp_path, ca, "third", ["up.test"], 25)
+    srv.run(f"echo 'this_is_not_a_directive on;' > {broken}")
     try:
         refused = panel.cli("sites", "update", site_id, "--force-https", "on", "--wait", check=False)
         assert refused.returncode == 1, refused.stdout
+        code, third = upload(panel, site_id, third_cert, third_key)
+        assert code == 1 and third["status"] == "failed", third
+        assert "this_is_not_a_directive" in third["error"], third["error"]
+        assert srv.run("cat /etc/nginx/sites-enabled/up.test.conf").stdout == vhost
+        assert served_serial(srv, "up.test") == f"serial={second['serial']}"
+        # What failed leaves no key behind on the server.
+        assert srv.run(f"test -e /etc/brokeforge/ssl/up.test-{third['id']}", check=False).returncode == 1
     finally:
-        srv.run("rm -f /etc/nginx/brokeforge-sites/up.test/server/broken.conf")
-    assert srv.run("cat /etc/nginx/sites-enabled/up.test.conf").stdout == vhost
+        srv.run(f"rm -f {broken}")
     assert srv.run("curl -sS --cacert /root/upload-ca.pem --resolve up.test:443:127.0.0.1 https://up.test/",
                    check=False).returncode == 0  # fmt: skip
     assert curl(srv, "up.test", "/", "-o", "/dev/null", "-w", "%{http_code}").stdout == "200"
     assert panel.json("sites", "show", site_id)["force_https"] is False
+
+    # Once the include is fixed, retrying the failed job puts that certificate in service.
+    retried = panel.cli("jobs", "retry", str(third["job"]["id"]), "--wait", check=False)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert active_certificate(panel, site_id)["id"] == third["id"]
+    assert (
+        served_serial(srv, "up.test")
+        == f"serial={third['serial'] or active_certificate(panel, site_id)['serial']}"
+    )

@@ -119,10 +119,20 @@ def _main_run_lines(data: dict[str, Any], width: int) -> list[str]:
 
 
 def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The numbers of runs that went side by side, as one run's (their directories differ)."""
+    """The numbers of runs that went side by side, as one run's. A directory split between runs
+    (the end-to-end tests in two halves) adds up its tests, seconds and image builds."""
+    dirs: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for name, entry in part.get("dirs", {}).items():
+            if name not in dirs:
+                dirs[name] = dict(entry)
+                continue
+            total = dirs[name]
+            for key, value in entry.items():
+                total[key] = total[key] + value if key in total else value
     return {
         "collection": max((float(p.get("collection", 0.0)) for p in parts), default=0.0),
-        "dirs": {name: entry for part in parts for name, entry in part.get("dirs", {}).items()},
+        "dirs": dirs,
         "reprovision": [seconds for part in parts for seconds in part.get("reprovision", [])],
     }
 

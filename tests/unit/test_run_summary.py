@@ -28,3 +28,12 @@ def test_side_by_side_timings_merge_their_directories() -> None:
         "dirs": {"unit": {"seconds": 70.0, "tests": 1000}, "e2e": {"seconds": 600.0, "tests": 16}},
         "reprovision": [11.0, 12.0],
     }
+
+
+def test_a_directory_split_between_runs_adds_up() -> None:
+    first = {"dirs": {"e2e": {"seconds": 300.0, "tests": 8, "images": [["provisioned-x", 80.0]]}}}
+    second = {"dirs": {"e2e": {"seconds": 350.0, "tests": 11, "images": []}, "unit": {"seconds": 9.0}}}
+    assert merged([first, second])["dirs"] == {
+        "e2e": {"seconds": 650.0, "tests": 19, "images": [["provisioned-x", 80.0]]},
+        "unit": {"seconds": 9.0},
+    }

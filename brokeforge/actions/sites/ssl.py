@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -19,7 +20,7 @@ from django.utils import timezone
 from brokeforge.actions import ActionError, jobs
 from brokeforge.jobs.models import Job
 from brokeforge.lib import validators
-from brokeforge.lib.certificates import check_upload, parse_chain
+from brokeforge.lib.certificates import canonical_key, check_upload, names_cover, parse_chain
 from brokeforge.lib.enums import CertificateKind, CertificateStatus, PackageName, SiteStatus
 from brokeforge.packages import registry
 from brokeforge.packages.services.sites.site.spec import SiteSpec
@@ -77,12 +78,13 @@ def upload(site: Site, user: Any, certificate_pem: str, key_pem: str, chain_pem:
         kind=CertificateKind.CUSTOM,
         domains=covered,
         certificate_pem=_served_chain(certificate_pem, chain_pem),
-        private_key=key_pem.strip() + "\n",
+        private_key=canonical_key(key_pem),
     )
 
 
 def renew(site: Site, user: Any = None) -> Job:
     """Renew the site's ACME certificate now (certbot's timer does it by itself)."""
+    _check_nothing_pending(site)
     certificate = active(site)
     if certificate.kind != CertificateKind.ACME:
         raise ActionError(
@@ -99,6 +101,7 @@ def refresh(site: Site, user: Any = None) -> Job:
 
 def remove(site: Site, user: Any = None) -> Job:
     """Take the certificate away: the site goes back to plain HTTP, force-HTTPS and HSTS off."""
+    _check_nothing_pending(site)
     certificate = active(site)
     job_class = registry.service(PackageName.SSL).remover_job
     assert job_class is not None
@@ -121,15 +124,41 @@ class Attention:
     problems: list[str]
 
 
+def problems(certificate: Certificate, now: datetime | None = None) -> list[str]:
+    """What needs a look on an active certificate: its own state (expiry, renewal, what port 443
+    serves), and names that no longer match the site's (a name the site gained that it does not
+    cover; a name it lists that the site no longer answers, whose renewals HTTP-01 will fail)."""
+    found = certificate.problems(now or timezone.now())
+    if certificate.status != CertificateStatus.ACTIVE or not certificate.names:
+        return found
+    try:
+        names = SiteSpec.of(certificate.site).names()
+    except ValueError:
+        return found
+    uncovered = sorted(name for name in names if not names_cover(certificate.names, name))
+    if uncovered:
+        found.append(
+            f"does not cover {', '.join(uncovered)}: browsers warn on it over HTTPS; issue a "
+            "certificate that includes it"
+        )
+    if certificate.kind == CertificateKind.ACME:
+        dropped = sorted(name for name in certificate.names if name not in names)
+        if dropped:
+            found.append(
+                f"lists {', '.join(dropped)}, no longer a name of the site: issue a new one before it renews"
+            )
+    return found
+
+
 def needing_attention(sites: Iterable[Site] | QuerySet[Site]) -> dict[int, Attention]:
-    """Per site id, its active certificate's problems (expiry, failed renewal, not served)."""
+    """Per site id, its active certificate's problems (see problems())."""
     now = timezone.now()
     found = {}
     active_ones = Certificate.objects.filter(site__in=sites, status=CertificateStatus.ACTIVE)
     for certificate in active_ones.select_related("site"):
-        problems = certificate.problems(now)
-        if problems:
-            found[certificate.site_id] = Attention(certificate, problems)
+        problems_now = problems(certificate, now)
+        if problems_now:
+            found[certificate.site_id] = Attention(certificate, problems_now)
     return found
 
 
@@ -147,16 +176,21 @@ def servers_needing_attention(servers: Iterable[Server]) -> dict[int, int]:
 
 def _spec(site: Site) -> SiteSpec:
     _check_site(site)
+    _check_nothing_pending(site)
+    try:
+        return SiteSpec.of(site)
+    except ValueError as exc:
+        raise ActionError(str(exc)) from None
+
+
+def _check_nothing_pending(site: Site) -> None:
+    """One certificate change at a time: each acts on what the one before left."""
     pending = site.certificates.filter(status__in=CertificateStatus.pending()).first()
     if pending is not None:
         raise ActionError(
             f"Certificate #{pending.pk} of {site.domain} is still {pending.get_status_display().lower()}: "
             "wait for it to finish."
         )
-    try:
-        return SiteSpec.of(site)
-    except ValueError as exc:
-        raise ActionError(str(exc)) from None
 
 
 def _check_site(site: Site) -> None:
@@ -218,6 +252,10 @@ def _served_chain(certificate_pem: str, chain_pem: str) -> str:
 
 def _queue(site: Site, user: Any, **fields: Any) -> Certificate:
     with transaction.atomic():
+        # The server's row is locked while the check is made again: two issuances asked for at
+        # once (a double submit) cannot both be queued.
+        Server.objects.select_for_update().filter(pk=site.server_id).first()
+        _check_nothing_pending(site)
         certificate = Certificate.objects.create(site=site, created_by=user, **fields)
         job = jobs.dispatch(
             registry.service(PackageName.SSL).installer_job, site, certificate.pk, started_by=user

@@ -54,7 +54,7 @@ def certificate_dict(certificate: Certificate) -> dict[str, Any]:
         "served_checked_at": certificate.served_checked_at,
         "renewed_at": certificate.renewed_at,
         "renewal_error": certificate.renewal_error,
-        "problems": certificate.problems(now),
+        "problems": ssl_actions.problems(certificate, now),
         "job_id": certificate.job_id,
         "created_at": certificate.created_at,
         "activated_at": certificate.activated_at,
@@ -198,7 +198,7 @@ def list_certificates(site_id: int, as_json: bool) -> None:
             str(row.pk), row.kind, output.status_text(row.status),
             output.printable(", ".join(row.names or row.domains)), output.printable(row.issuer or "-"),
             output.when(row.not_after), "-" if days is None else str(days),
-            _served(row), output.printable("; ".join(row.problems(now)) or "-"),
+            _served(row), output.printable("; ".join(ssl_actions.problems(row, now)) or "-"),
         )  # fmt: skip
     out.print(table)
     for row in rows:
@@ -307,7 +307,7 @@ def _print_state(certificate: Certificate) -> None:
         output.text(f"Certificate #{certificate.pk} for {names} ", output.status_text(certificate.status))
     )
     _print_dates(certificate)
-    for problem in certificate.problems(timezone.now()):
+    for problem in ssl_actions.problems(certificate):
         out.print(output.text(("needs a look: ", "yellow"), problem))
     if certificate.renewal_error:
         out.print(output.text(("last renewal failed: ", "red"), certificate.renewal_error))

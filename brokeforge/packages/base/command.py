@@ -41,6 +41,8 @@ class Command:
     reads_output  the package reads the result (output, exit code), so the command is never
                 skipped on retry: its output is needed again.
     on_result   called with the result once the command ends (implies reads_output).
+    repeat_on_retry  a retry runs it again even if it succeeded: what it made may be gone (a
+                failed attempt that cleans up after itself).
     """
 
     script: str
@@ -52,6 +54,7 @@ class Command:
     stdin: str | None = None
     reads_output: bool = False
     on_result: Callable[[CommandResult], None] | None = None
+    repeat_on_retry: bool = False
 
     def __post_init__(self) -> None:
         if not self.script.strip():
@@ -86,8 +89,9 @@ class Command:
 
     @property
     def skippable(self) -> bool:
-        """A retry may skip it when it succeeded before: unless its output is read again."""
-        return not self.reads_output and self.on_result is None
+        """A retry may skip it when it succeeded before: unless its output is read again, or
+        what it made may have been taken away since."""
+        return not (self.reads_output or self.on_result is not None or self.repeat_on_retry)
 
     def describe(self) -> str:
         """What the journal shows: the line sent, and how much it was given on stdin (not what)."""

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brokeforge.actions import ActionError
 from brokeforge.actions.sites import ssl as ssl_actions
 from brokeforge.jobs.models import Job, JobStatus
-from brokeforge.lib.certificates import names_cover
 from brokeforge.lib.enums import CertificateStatus
 from brokeforge.packages.services.sites.site.spec import SiteSpec
 from brokeforge.sites.models import Certificate, Site
@@ -49,8 +48,6 @@ class ActiveCertificate:
     days_left: int | None
     problems: list[str]
     served: Served
-    # The site's names the certificate does not cover.
-    uncovered: list[str]
 
 
 def site_names(site: Site) -> list[str]:
@@ -78,13 +75,11 @@ def active_certificate(site: Site, now: datetime | None = None) -> ActiveCertifi
     if certificate is None:
         return None
     now = now or timezone.now()
-    names = certificate.names or certificate.domains
     return ActiveCertificate(
         certificate=certificate,
         days_left=certificate.days_left(now),
-        problems=certificate.problems(now),
+        problems=ssl_actions.problems(certificate, now),
         served=served(certificate),
-        uncovered=[name for name in site_names(site) if not names_cover(names, name)],
     )
 
 
@@ -150,7 +145,7 @@ def site_ssl_issue(request: HttpRequest, site_id: int) -> HttpResponse:
     return _page(request, site, issue_form=form, status=400)
 
 
-@sensitive_post_parameters("private_key")
+@sensitive_post_parameters("private_key", "certificate", "chain")
 @require_POST
 def site_ssl_upload(request: HttpRequest, site_id: int) -> HttpResponse:
     site = user_site(request, site_id)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from brokeforge.lib.enums import CertificateKind
 from brokeforge.lib.templates import render
-from brokeforge.packages.base import Step
+from brokeforge.packages.base import Command, Step
 from brokeforge.packages.base.shell import apt_install_fresh, daemon_reload, reload, write_file
 from brokeforge.packages.services.sites.site.spec import ACME_CHALLENGE_ROOT
 from brokeforge.sites.models import ACME_LIVE_DIR, CUSTOM_CERTIFICATES_DIR, Certificate
@@ -61,7 +62,7 @@ def certonly(certificate: Certificate) -> str:
     """certbot's command that obtains the certificate over HTTP-01 into its own lineage."""
     names = " ".join(f"-d {shlex.quote(name)}" for name in certificate.domains)
     contact = (
-        f"--email {shlex.quote(email(certificate.email))}"
+        f"--email={shlex.quote(email(certificate.email))}"
         if certificate.email
         else "--register-unsafely-without-email"
     )
@@ -80,6 +81,16 @@ def renew(certificate: Certificate) -> str:
     )
 
 
+def unused_files_removed(certificate: Certificate) -> str:
+    """files_removed, unless a configuration of Nginx still names them: a failed attempt whose
+    vhost stayed in place (its reload failed, the connection dropped) keeps them."""
+    directory = shlex.quote(f"{certificate.directory}/")
+    kept = shlex.quote(f"Nginx still names {lineage(certificate)}: its files stay.")
+    return (
+        f"if grep -rqsF -- {directory} /etc/nginx/; then echo {kept}; else {files_removed(certificate)}; fi"
+    )
+
+
 def files_removed(certificate: Certificate) -> str:
     """The certificate's files (and for ACME, its renewal) gone from the server; nothing if gone."""
     name = lineage(certificate)
@@ -94,11 +105,13 @@ def files_removed(certificate: Certificate) -> str:
 def uploaded_files(certificate: Certificate) -> list[Step]:
     """An upload's chain (0644) and key (0600, root's), both on stdin."""
     directory = f"{CUSTOM_CERTIFICATES_DIR}/{lineage(certificate)}"
-    return [
-        f"install -d -m 0755 {CUSTOM_CERTIFICATES_DIR} && install -d -m 0700 {directory}",
+    steps = [
+        Command(f"install -d -m 0755 {CUSTOM_CERTIFICATES_DIR} && install -d -m 0700 {directory}"),
         write_file(certificate.fullchain_path, certificate.certificate_pem, "0644"),
         write_file(certificate.key_path, certificate.private_key, "0600"),
     ]
+    # A failed attempt takes its files away (files_removed): a retry writes them again.
+    return [replace(step, repeat_on_retry=True) for step in steps]
 
 
 def lineage(certificate: Certificate) -> str:

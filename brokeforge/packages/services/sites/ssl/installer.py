@@ -41,6 +41,17 @@ class CertificateFailed(Exception):
 class SslPackage(SiteSystemPackage):
     """What the SSL packages share: reading a certificate back from the server and recording it."""
 
+    def served_now(self, certificate: Certificate) -> Certificate:
+        """The certificate as it is now, if it is still the one the site serves: a job queued
+        before another certificate took its place must not act on it."""
+        certificate.refresh_from_db()
+        if certificate.status != CertificateStatus.ACTIVE:
+            raise CertificateFailed(
+                f"Certificate #{certificate.pk} is {certificate.get_status_display().lower()}, no "
+                "longer the one the site serves: nothing to do."
+            )
+        return certificate
+
     def read(
         self,
         certificate: Certificate,
@@ -85,7 +96,13 @@ class SslInstaller(PackageInstaller, SslPackage):
 
     def execute(self, certificate: Certificate) -> None:
         assert self.site is not None
-        _start(certificate)
+        # A retried job whose certificate went into service (or was replaced since) has nothing
+        # to install: what the server serves is read with a check instead.
+        if not _start(certificate):
+            raise CertificateFailed(
+                f"Certificate #{certificate.pk} is {certificate.get_status_display().lower()}: "
+                "nothing to install. Check it again to read what the site serves."
+            )
         try:
             if certificate.kind == CertificateKind.CUSTOM:
                 self.secret(certificate.private_key)
@@ -145,7 +162,7 @@ class SslInstaller(PackageInstaller, SslPackage):
         if Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.ACTIVE).exists():
             return
         try:
-            self.run_command(Command(certbot.files_removed(certificate), check=False))
+            self.run_command(Command(certbot.unused_files_removed(certificate), check=False))
         except Exception:
             log.warning("Could not remove the files of failed certificate #%s", certificate.pk, exc_info=True)
 
@@ -174,20 +191,22 @@ def _check_file(reading: Reading, certificate: Certificate) -> None:
         raise CertificateFailed(f"The certificate on the server does not cover {', '.join(missing)}.")
 
 
-def _start(certificate: Certificate) -> None:
-    Certificate.objects.filter(pk=certificate.pk).update(
+def _start(certificate: Certificate) -> bool:
+    """Installing, under this job; False for a certificate past installing (active, replaced)."""
+    startable = [CertificateStatus.QUEUED, CertificateStatus.INSTALLING, CertificateStatus.FAILED]
+    started = Certificate.objects.filter(pk=certificate.pk, status__in=startable).update(
         status=CertificateStatus.INSTALLING, error="", job_id=runner().job_id, updated_at=timezone.now()
     )
+    certificate.refresh_from_db()
+    return bool(started)
 
 
 def _fail(certificate: Certificate, error: str) -> None:
     """Failed, with why, unless it went into service before the failure (then it is served:
-    what failed is only a check after, kept in the job)."""
-    Certificate.objects.filter(pk=certificate.pk).exclude(status=CertificateStatus.ACTIVE).update(
+    what failed is a check after, kept in the job and in what was read). An upload keeps its
+    key (encrypted) for a retry of the job."""
+    Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.INSTALLING).update(
         status=CertificateStatus.FAILED, error=error, updated_at=timezone.now()
-    )
-    Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.ACTIVE).update(
-        served_error=error[:500]
     )
 
 

@@ -23,6 +23,7 @@ class SslRefresher(PackageInstaller, SslPackage):
 
     def execute(self, certificate: Certificate) -> None:
         assert self.site is not None
+        certificate = self.served_now(certificate)
         self.install(self.commands(SiteSpec.of(self.site), certificate))
 
     def commands(self, spec: SiteSpec, certificate: Certificate) -> list[Step]:

@@ -29,6 +29,7 @@ class SslRemover(PackageRemover, SslPackage):
 
     def execute(self, certificate: Certificate) -> None:
         assert self.site is not None
+        certificate = self.served_now(certificate)
         self.remove(self.commands(SiteSpec.of(self.site), certificate))
 
     def commands(self, spec: SiteSpec, certificate: Certificate) -> list[Step]:
@@ -48,5 +49,6 @@ class SslRemover(PackageRemover, SslPackage):
 def _removed(certificate: Certificate) -> None:
     now = timezone.now()
     with transaction.atomic():
-        Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.REMOVED, updated_at=now)
+        gone = Certificate.objects.filter(pk=certificate.pk)
+        gone.update(status=CertificateStatus.REMOVED, private_key="", updated_at=now)
         Site.objects.filter(pk=certificate.site_id).update(force_https=False, hsts_max_age=0, updated_at=now)

@@ -29,6 +29,7 @@ class SslRenewer(PackageInstaller, SslPackage):
 
     def execute(self, certificate: Certificate) -> None:
         assert self.site is not None
+        certificate = self.served_now(certificate)
         try:
             self.install(self.commands(SiteSpec.of(self.site), certificate))
         except Exception as exc:
