@@ -101,3 +101,9 @@ def test_a_deployments_health_check_asks_over_https_once_plain_http_only_redirec
     assert "http://127.0.0.1" not in script
     plain = render("sites/deploy/functions.sh.j2", site=replace(site, https=False), health=HealthCheck())
     assert "-H 'Host: shop.test' http://127.0.0.1/" in plain
+
+
+def test_hsts_is_sent_by_every_https_server_of_the_site() -> None:
+    https_servers = [s for s in _servers(_site(tls=ALL_NAMES, hsts_max_age=600)) if "listen 443 ssl;" in s]
+    assert len(https_servers) == 2  # the redirect name's, the site's own
+    assert all('add_header Strict-Transport-Security "max-age=600" always;' in s for s in https_servers)
