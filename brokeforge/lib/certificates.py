@@ -121,14 +121,15 @@ def canonical_key(key_pem: str) -> str:
     return pem.decode()
 
 
-def days_left(info: CertificateInfo, now: datetime) -> int:
-    """Whole days until the certificate expires; negative once it has."""
-    return (info.not_after - now).days
+def days_left(not_after: datetime, now: datetime) -> int:
+    """Whole days until a certificate valid until `not_after` expires; negative once it has."""
+    return (not_after - now).days
 
 
-def expires_soon(info: CertificateInfo, now: datetime, within_days: int = 21) -> bool:
-    """Whether to flag the certificate: it expires within `within_days`, or already has."""
-    return info.not_after - now <= timedelta(days=within_days)
+def expires_soon(not_after: datetime, now: datetime, within_days: int = 21) -> bool:
+    """Whether to flag the certificate: it expires within `within_days`, or already has. Three
+    weeks by default: certbot renews 30 days ahead, so one still this close missed its renewals."""
+    return not_after - now <= timedelta(days=within_days)
 
 
 def _pem_blocks(text: str) -> list[tuple[str, str]]:

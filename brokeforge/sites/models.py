@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 
+from brokeforge.lib import certificates
 from brokeforge.lib.crypto import EncryptedTextField
 from brokeforge.lib.enums import (
     CertificateKind,
@@ -152,9 +153,6 @@ class Deployment(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-# Flag a certificate this close to its expiry: certbot renews 30 days ahead, so one still this
-# close has missed its renewals, and an uploaded one needs its replacement.
-EXPIRY_WARNING = timedelta(days=21)
 # Where the panel keeps a site's uploaded certificates on the server (root only).
 CUSTOM_CERTIFICATES_DIR = "/etc/brokeforge/ssl"
 ACME_LIVE_DIR = "/etc/letsencrypt/live"
@@ -251,10 +249,10 @@ class Certificate(models.Model):
         return bool(self.fingerprint) and self.served_fingerprint == self.fingerprint
 
     def expires_soon(self, now: datetime) -> bool:
-        return self.not_after is not None and self.not_after - now <= EXPIRY_WARNING
+        return self.not_after is not None and certificates.expires_soon(self.not_after, now)
 
     def days_left(self, now: datetime) -> int | None:
-        return None if self.not_after is None else (self.not_after - now).days
+        return None if self.not_after is None else certificates.days_left(self.not_after, now)
 
     def problems(self, now: datetime) -> list[str]:
         """What needs the user's attention on an active certificate, as sentences."""

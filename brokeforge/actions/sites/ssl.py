@@ -23,7 +23,7 @@ from brokeforge.lib import validators
 from brokeforge.lib.certificates import canonical_key, check_upload, names_cover, parse_chain
 from brokeforge.lib.enums import CertificateKind, CertificateStatus, PackageName, SiteStatus
 from brokeforge.packages import registry
-from brokeforge.packages.services.sites.site.spec import SiteSpec
+from brokeforge.packages.services.sites.site.spec import SiteSpec, claimed_names
 from brokeforge.packages.services.sites.ssl import certbot
 from brokeforge.servers.models import Server
 from brokeforge.sites.models import Certificate, Site
@@ -131,10 +131,8 @@ def problems(certificate: Certificate, now: datetime | None = None) -> list[str]
     found = certificate.problems(now or timezone.now())
     if certificate.status != CertificateStatus.ACTIVE or not certificate.names:
         return found
-    try:
-        names = SiteSpec.of(certificate.site).names()
-    except ValueError:
-        return found
+    site = certificate.site
+    names = claimed_names(site.domain, site.aliases, site.redirect)
     uncovered = sorted(name for name in names if not names_cover(certificate.names, name))
     if uncovered:
         found.append(

@@ -143,16 +143,12 @@ class SslInstaller(PackageInstaller, SslPackage):
         ]
 
     def _obtain(self, certificate: Certificate) -> list[Step]:
-        def judge(result: CommandResult) -> None:
-            if result.exit_code != 0:
-                raise CertificateFailed(certbot.acme_error(f"{result.stdout}\n{result.stderr}"))
-
         return [
             Command(
                 certbot.certonly(certificate),
                 timeout=certbot.ISSUE_TIMEOUT_SECONDS,
                 check=False,
-                on_result=judge,
+                on_result=certbot_succeeded,
             )
         ]
 
@@ -165,6 +161,12 @@ class SslInstaller(PackageInstaller, SslPackage):
             self.run_command(Command(certbot.unused_files_removed(certificate), check=False))
         except Exception:
             log.warning("Could not remove the files of failed certificate #%s", certificate.pk, exc_info=True)
+
+
+def certbot_succeeded(result: CommandResult) -> None:
+    """Fail with what the ACME server said (certbot's output) unless certbot succeeded."""
+    if result.exit_code != 0:
+        raise CertificateFailed(certbot.acme_error(f"{result.stdout}\n{result.stderr}"))
 
 
 def check_served(reading: Reading, spec: SiteSpec) -> None:

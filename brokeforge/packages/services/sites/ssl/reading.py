@@ -102,7 +102,7 @@ class Reading:
 
 
 def _sections(output: str) -> dict[str, str]:
-    found = {name: [] for name in _SECTIONS}  # type: dict[str, list[str]]
+    found: dict[str, list[str]] = {name: [] for name in _SECTIONS}
     current: list[str] | None = None
     for line in output.splitlines():
         header = line.removeprefix("== ") if line.startswith("== ") else None

@@ -11,10 +11,9 @@ from brokeforge.lib.redact import redact
 from brokeforge.packages.base import Command, PackageInstaller, Step
 from brokeforge.packages.services.sites.site.spec import SiteSpec
 from brokeforge.packages.services.sites.ssl import certbot
-from brokeforge.packages.services.sites.ssl.installer import CertificateFailed, SslPackage, check_served
+from brokeforge.packages.services.sites.ssl.installer import SslPackage, certbot_succeeded, check_served
 from brokeforge.packages.services.sites.ssl.milestones import SslRenewerMilestones as M
 from brokeforge.sites.models import Certificate
-from brokeforge.ssh import CommandResult
 
 
 class SslRenewer(PackageInstaller, SslPackage):
@@ -48,14 +47,9 @@ class SslRenewer(PackageInstaller, SslPackage):
                 certbot.renew(certificate),
                 timeout=certbot.ISSUE_TIMEOUT_SECONDS,
                 check=False,
-                on_result=_renewed,
+                on_result=certbot_succeeded,
             ),
             self.track(M.VERIFY),
             self.read(certificate, spec, wait_served=True, check=lambda reading: check_served(reading, spec)),
             self.track(M.COMPLETE),
         ]
-
-
-def _renewed(result: CommandResult) -> None:
-    if result.exit_code != 0:
-        raise CertificateFailed(certbot.acme_error(f"{result.stdout}\n{result.stderr}"))
