@@ -192,6 +192,20 @@ def test_an_upload_with_another_key_is_refused_and_the_key_not_shown(user_client
     assert not Certificate.objects.exists() and not Job.objects.exists()
 
 
+def test_a_key_pasted_in_a_certificate_field_is_refused_and_not_shown(
+    user_client: Client, site: Site
+) -> None:
+    pasted = certificate_pem(["shop.example.com"]) + key_pem(seed=2)
+    sent = {"certificate": pasted, "private_key": key_pem(), "chain": key_pem(seed=3)}
+    response = user_client.post(url("site_ssl_upload", site), sent)
+    page = response.content.decode()
+    assert response.status_code == 400 and "holds a private key" in page
+    for seed in (2, 3):
+        assert key_pem(seed=seed).splitlines()[1] not in page
+    assert "PRIVATE KEY-----" not in page
+    assert not Certificate.objects.exists() and not Job.objects.exists()
+
+
 def test_an_upload_missing_the_sites_domain_is_refused(user_client: Client, site: Site) -> None:
     sent = {"certificate": certificate_pem(["other.example.com"]), "private_key": key_pem(), "chain": ""}
     response = user_client.post(url("site_ssl_upload", site), sent)
