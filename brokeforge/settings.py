@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "brokeforge.servers",
     "brokeforge.sites",
+    "brokeforge.databases",
     "brokeforge.jobs",
     "brokeforge.web",
 ]

@@ -39,6 +39,11 @@ class PackageName(models.TextChoices):
     SSL = "ssl", "SSL certificate"
     SSL_RENEW = "ssl_renew", "SSL renewal"
     SSL_REFRESH = "ssl_refresh", "SSL check"
+    DATABASE_ENGINE = "database_engine", "Database engine"
+    DATABASE = "database", "Database"
+    DATABASE_USER = "database_user", "Database user"
+    DATABASE_SYNC = "database_sync", "Database import"
+    REDIS = "redis", "Redis"
 
 
 class PackageType(models.TextChoices):
@@ -48,6 +53,7 @@ class PackageType(models.TextChoices):
     PHP = "php", "PHP"
     WEBSERVER = "webserver", "Web server"
     SITE = "site", "Site"
+    DATABASE = "database", "Database"
 
 
 class PhpVersion(models.TextChoices):
@@ -140,6 +146,43 @@ class CertificateStatus(models.TextChoices):
     @classmethod
     def pending(cls) -> list[str]:
         return [cls.QUEUED, cls.INSTALLING]
+
+
+class DatabaseEngine(models.TextChoices):
+    """The database servers the panel installs from the OS archive; a server runs at most one of each."""
+
+    MARIADB = "mariadb", "MariaDB"
+    POSTGRESQL = "postgresql", "PostgreSQL"
+
+    @classmethod
+    def parse(cls, value: str) -> DatabaseEngine:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"Unknown database engine {value!r}; choose one of: {', '.join(cls.values)}."
+            ) from None
+
+
+class DatabaseStatus(models.TextChoices):
+    """Where a database or a database user stands; it moves while the job that changes it runs."""
+
+    QUEUED = "queued", "Queued"
+    APPLYING = "applying", "Applying"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    DROPPING = "dropping", "Dropping"
+
+    @classmethod
+    def busy(cls) -> list[str]:
+        return [cls.QUEUED, cls.APPLYING, cls.DROPPING]
+
+
+class DatabaseAccess(models.TextChoices):
+    """What a user may do in one database."""
+
+    READ_ONLY = "ro", "Read-only"
+    READ_WRITE = "rw", "Read-write"
 
 
 class DeploymentTrigger(models.TextChoices):

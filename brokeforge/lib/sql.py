@@ -106,3 +106,19 @@ def pg_string(value: str) -> str:
     if "\\" in value:
         return "E'" + body.replace("\\", "\\\\") + "'"
     return "'" + body + "'"
+
+
+def mysql_grant_database(name: str) -> str:
+    """A database named in GRANT or REVOKE: there `_` and `%` are wildcards (`my_db` would also
+    grant on `myXdb`), so each is escaped with a backslash to mean itself, and so is a backslash."""
+    escaped = name.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    return mysql_identifier(escaped)
+
+
+def psql_argument(value: str) -> str:
+    """`value` as one argument of a psql meta-command (`\\connect NAME`): single-quoted, a quote
+    doubled, a backslash doubled (psql reads escapes there). A meta-command ends at the line's end,
+    so a line break is refused."""
+    if any(char in value for char in "\0\n\r"):
+        raise ValueError("A psql argument cannot contain a line break or NUL.")
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"

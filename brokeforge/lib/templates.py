@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from brokeforge.lib import sql
+
 
 @cache
 def environment() -> Environment:
@@ -22,8 +24,15 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["shquote"] = lambda value: shlex.quote(str(value))
+    # SQL scripts for database servers: every name and value through these, never bare.
+    env.filters["mysql_id"] = sql.mysql_identifier
+    env.filters["mysql_str"] = sql.mysql_string
+    env.filters["pg_id"] = sql.pg_identifier
+    env.filters["pg_str"] = sql.pg_string
+    env.filters["mysql_grant_db"] = sql.mysql_grant_database
+    env.filters["psql_arg"] = sql.psql_argument
     return env
 
 
-def render(name: str, **context: Any) -> str:
-    return environment().get_template(name).render(**context)
+def render(template: str, /, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -15,6 +15,19 @@ from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUse
 from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInstallerJob
 from brokeforge.packages.services.connection.installer import ConnectionInstaller
 from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
+from brokeforge.packages.services.databases.database.installer import DatabaseInstaller
+from brokeforge.packages.services.databases.database.jobs import DatabaseInstallerJob, DatabaseRemoverJob
+from brokeforge.packages.services.databases.database.remover import DatabaseRemover
+from brokeforge.packages.services.databases.engine.installer import DatabaseEngineInstaller, DatabaseSync
+from brokeforge.packages.services.databases.engine.jobs import (
+    DatabaseEngineInstallerJob,
+    DatabaseEngineRemoverJob,
+    DatabaseSyncJob,
+)
+from brokeforge.packages.services.databases.engine.remover import DatabaseEngineRemover
+from brokeforge.packages.services.databases.user.installer import DatabaseUserInstaller
+from brokeforge.packages.services.databases.user.jobs import DatabaseUserInstallerJob, DatabaseUserRemoverJob
+from brokeforge.packages.services.databases.user.remover import DatabaseUserRemover
 from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
 from brokeforge.packages.services.firewall.jobs import (
     FirewallInstallerJob,
@@ -108,6 +121,24 @@ SERVICES: dict[PackageName, Service] = {
         Service(PackageName.SSL, SslInstaller, SslInstallerJob, SslRemover, SslRemoverJob),
         Service(PackageName.SSL_RENEW, SslRenewer, SslRenewerJob),
         Service(PackageName.SSL_REFRESH, SslRefresher, SslRefresherJob),
+        Service(
+            PackageName.DATABASE_ENGINE,
+            DatabaseEngineInstaller,
+            DatabaseEngineInstallerJob,
+            DatabaseEngineRemover,
+            DatabaseEngineRemoverJob,
+        ),
+        Service(PackageName.DATABASE_SYNC, DatabaseSync, DatabaseSyncJob),
+        Service(
+            PackageName.DATABASE, DatabaseInstaller, DatabaseInstallerJob, DatabaseRemover, DatabaseRemoverJob
+        ),
+        Service(
+            PackageName.DATABASE_USER,
+            DatabaseUserInstaller,
+            DatabaseUserInstallerJob,
+            DatabaseUserRemover,
+            DatabaseUserRemoverJob,
+        ),
     ]
 }
 
