@@ -247,12 +247,13 @@ def _grants(server: Server, engine: DatabaseEngine, wanted: dict[str, str]) -> l
 
 
 def _check_idle(*groups: Any) -> None:
+    """Refuse while a job works on one of the records (as the database has it now, not as the
+    caller last read it)."""
     for group in groups:
         for record in group:
+            record.refresh_from_db(fields=["status"])
             if record.is_busy:
-                raise ActionError(
-                    f"{record} is {record.get_status_display().lower()}: wait for its job to end."
-                )
+                raise ActionError(f"{record} is {record.get_status_display().lower()}: wait for its job to end.")
 
 
 def _dispatch(name: PackageName, record: EngineRecord, user: Any, *, remove: bool = False) -> Job:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from brokeforge.lib.enums import PhpVersion
+from brokeforge.databases.models import Database, DatabaseUser
+from brokeforge.lib.db_passwords import mysql_native_password, scram_sha_256
+from brokeforge.lib.enums import DatabaseEngine, PhpVersion
 from brokeforge.packages.base import PackageManager, SitePackage, Step
 from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUserInstaller
 from brokeforge.packages.services.connection.installer import ConnectionInstaller
+from brokeforge.packages.services.databases.database.installer import DatabaseInstaller
+from brokeforge.packages.services.databases.database.remover import DatabaseRemover
+from brokeforge.packages.services.databases.engine.installer import DatabaseEngineInstaller, DatabaseSync
+from brokeforge.packages.services.databases.engine.remover import DatabaseEngineRemover
+from brokeforge.packages.services.databases.engines import ENGINES
+from brokeforge.packages.services.databases.user.installer import DatabaseUserInstaller
+from brokeforge.packages.services.databases.user.remover import DatabaseUserRemover
 from brokeforge.packages.services.firewall.installer import FirewallInstaller, FirewallRuleInstaller
 from brokeforge.packages.services.firewall.remover import FirewallRuleRemover
 from brokeforge.packages.services.firewall.rules import FirewallRule
@@ -232,6 +241,56 @@ CASES: dict[str, dict[str, Case]] = {
         "8.2, markup in the server name": (NginxInstaller, (PhpVersion.PHP82, "<script>alert(1)</script>")),
     },
     "provision": {"8.2": (ProvisionInstaller, (PhpVersion.PHP82,))},
+}
+
+MARIADB, POSTGRESQL = ENGINES[DatabaseEngine.MARIADB], ENGINES[DatabaseEngine.POSTGRESQL]
+# Every character a password may hold that a shell or SQL would read: it never reaches either.
+HOSTILE_PASSWORD = 'it\'s "q" \\ $(touch /tmp/owned) `id` % & ünï 🔑'
+SHOP_DB = Database(engine="mariadb", name="shop", charset="utf8mb4", collation="utf8mb4_unicode_ci")
+PG_DB = Database(engine="postgresql", name="shop_pg")
+MARIADB_USER = DatabaseUser(engine="mariadb", name="shop_app", host="10.0.0.0/24")
+PG_USER = DatabaseUser(engine="postgresql", name="shop_app", host="localhost")
+# The grant map the user installer is given: every ready database of the engine on the server.
+GRANT_MAP = [
+    {"name": "blog", "access": None, "writers": ["blogger"], "readers": []},
+    {"name": "shop", "access": "rw", "writers": ["shop_admin"], "readers": ["reporting"]},
+    {"name": "stats_2026", "access": "ro", "writers": ["collector"], "readers": []},
+]
+
+CASES["database_engine"] = {
+    "mariadb": (DatabaseEngineInstaller, (MARIADB,)),
+    "postgresql": (DatabaseEngineInstaller, (POSTGRESQL,)),
+}
+CASES["database_engine_remover"] = {
+    "mariadb": (DatabaseEngineRemover, (MARIADB,)),
+    "postgresql": (DatabaseEngineRemover, (POSTGRESQL,)),
+}
+CASES["database_sync"] = {"postgresql": (DatabaseSync, (POSTGRESQL,))}
+CASES["database"] = {
+    "mariadb, a character set and collation": (DatabaseInstaller, (SHOP_DB,)),
+    "postgresql, the default encoding": (DatabaseInstaller, (PG_DB,)),
+}
+CASES["database_remover"] = {
+    "mariadb, the panel's users lose their grants": (
+        DatabaseRemover,
+        (SHOP_DB, [("shop_app", "10.0.0.0/24"), ("shop_admin", "localhost")]),
+    ),
+    "postgresql": (DatabaseRemover, (PG_DB, [("shop_app", "localhost")])),
+}
+CASES["database_user"] = {
+    "mariadb, a hostile password, a network, grants": (
+        DatabaseUserInstaller,
+        (MARIADB_USER, mysql_native_password(HOSTILE_PASSWORD), GRANT_MAP),
+    ),
+    "postgresql, a hostile password, grants": (
+        DatabaseUserInstaller,
+        (PG_USER, scram_sha_256(HOSTILE_PASSWORD, salt=b"fixed salt 16 by"), GRANT_MAP),
+    ),
+    "postgresql, grants only": (DatabaseUserInstaller, (PG_USER, "", GRANT_MAP)),
+}
+CASES["database_user_remover"] = {
+    "mariadb": (DatabaseUserRemover, (MARIADB_USER, ["blog", "shop"])),
+    "postgresql": (DatabaseUserRemover, (PG_USER, ["blog", "shop"])),
 }
 
 
