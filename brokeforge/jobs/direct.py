@@ -89,11 +89,20 @@ class DirectRunner:
         except _Stopped:
             return None
 
-    def _run(self, command: Command, default_credential: CredentialType, **callbacks: Any) -> CommandResult:
-        credential = command.login(default_credential)
+    def download(
+        self, server: Server, remote_path: str, local_path: str, default_credential: CredentialType
+    ) -> int:
+        if server.pk != self.server.pk:
+            raise ValueError("A direct read runs on the one server it was opened for.")
+        return self._connection(default_credential).download(remote_path, local_path)
+
+    def _connection(self, credential: CredentialType) -> Connection:
         if credential not in self._connections:
             self._connections[credential] = connect(target(self.server, credential))
-        return self._connections[credential].run(
+        return self._connections[credential]
+
+    def _run(self, command: Command, default_credential: CredentialType, **callbacks: Any) -> CommandResult:
+        return self._connection(command.login(default_credential)).run(
             command.remote_script(),
             stdin=command.stdin,
             timeout=command.timeout or settings.SSH_COMMAND_TIMEOUT,

@@ -223,6 +223,25 @@ class JournalRunner:
             raise JobStopped(self._lease_lost_message(server))
         return result
 
+    def download(
+        self, server: Server, remote_path: str, local_path: str, default_credential: CredentialType
+    ) -> int:
+        self._fence(server.pk)
+        connection = self._connection(server, default_credential)
+        step = self._start_step(
+            self._next_key(), redact(f"Copy {remote_path} to the panel", self.secrets), is_command=True
+        )
+        started = time.monotonic()
+        try:
+            size = connection.download(remote_path, local_path)
+        except BaseException as exc:
+            _close_step(
+                step, StepStatus.FAILED, started, redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            )
+            raise
+        _close_step(step, StepStatus.SUCCEEDED, started, f"{size} bytes copied")
+        return size
+
     def record_result(self, result: dict[str, Any]) -> None:
         Job.objects.filter(pk=self.job.pk).update(result=_redacted(result, self.secrets))
 

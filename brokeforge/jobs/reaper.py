@@ -100,6 +100,7 @@ def reap() -> None:
     reap_stalled_jobs()
     free_orphaned_locks()
     periodic.check_due_certificates()
+    periodic.check_due_backups()
 
 
 class ReaperThread(threading.Thread):

@@ -43,6 +43,9 @@ class PackageName(models.TextChoices):
     DATABASE = "database", "Database"
     DATABASE_USER = "database_user", "Database user"
     DATABASE_SYNC = "database_sync", "Database import"
+    DATABASE_BACKUP = "database_backup", "Database backup"
+    DATABASE_RESTORE = "database_restore", "Database restore"
+    DATABASE_ACCESS = "database_access", "Remote database access"
     REDIS = "redis", "Redis"
 
 
@@ -183,6 +186,21 @@ class DatabaseAccess(models.TextChoices):
 
     READ_ONLY = "ro", "Read-only"
     READ_WRITE = "rw", "Read-write"
+
+
+class BackupStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class BackupTrigger(models.TextChoices):
+    """Why a backup was taken."""
+
+    MANUAL = "manual", "Taken by hand"
+    SCHEDULE = "schedule", "On its schedule"
+    RESTORE = "restore", "Before a restore over it"
 
 
 class DeploymentTrigger(models.TextChoices):

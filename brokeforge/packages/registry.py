@@ -15,6 +15,14 @@ from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUse
 from brokeforge.packages.services.brokeforge_user.jobs import BrokeforgeUserInstallerJob
 from brokeforge.packages.services.connection.installer import ConnectionInstaller
 from brokeforge.packages.services.connection.jobs import ConnectionInstallerJob
+from brokeforge.packages.services.databases.access.installer import DatabaseAccessInstaller
+from brokeforge.packages.services.databases.access.jobs import DatabaseAccessInstallerJob
+from brokeforge.packages.services.databases.backup.installer import DatabaseBackupInstaller
+from brokeforge.packages.services.databases.backup.jobs import (
+    DatabaseBackupInstallerJob,
+    DatabaseRestoreInstallerJob,
+)
+from brokeforge.packages.services.databases.backup.restorer import DatabaseRestoreInstaller
 from brokeforge.packages.services.databases.database.installer import DatabaseInstaller
 from brokeforge.packages.services.databases.database.jobs import DatabaseInstallerJob, DatabaseRemoverJob
 from brokeforge.packages.services.databases.database.remover import DatabaseRemover
@@ -129,6 +137,9 @@ SERVICES: dict[PackageName, Service] = {
             DatabaseEngineRemoverJob,
         ),
         Service(PackageName.DATABASE_SYNC, DatabaseSync, DatabaseSyncJob),
+        Service(PackageName.DATABASE_ACCESS, DatabaseAccessInstaller, DatabaseAccessInstallerJob),
+        Service(PackageName.DATABASE_BACKUP, DatabaseBackupInstaller, DatabaseBackupInstallerJob),
+        Service(PackageName.DATABASE_RESTORE, DatabaseRestoreInstaller, DatabaseRestoreInstallerJob),
         Service(
             PackageName.DATABASE, DatabaseInstaller, DatabaseInstallerJob, DatabaseRemover, DatabaseRemoverJob
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -35,6 +36,7 @@ STDERR_TAIL_CHARS = 4000
 # A command silent this long hands its caller a turn (on_quiet), e.g. to write out its last output.
 QUIET_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15
+DOWNLOAD_CHUNK_BYTES = 256 * 1024
 # Prefer ed25519 when pinning a new server, so fingerprints match what users see in the panel.
 FIRST_USE_HOST_KEY_ALGS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"]
 
@@ -306,6 +308,25 @@ class Connection:
             channel.write(stdin)  # buffered by asyncssh, sent as the server's window allows
         channel.write_eof()  # then end of input (with none: as with < /dev/null)
         return channel, cast(_CommandSession, session)
+
+    def download(self, remote_path: str, local_path: str) -> int:
+        """Copy a file from the server over SFTP (a backup: binary, and too big for a command's
+        output, which the journal keeps). Written to `local_path` (created 0600); returns its size."""
+        if self._loop is not _loop():
+            raise RuntimeError("An SSH connection is used only by the thread that opened it.")
+        if self._abort_reason is not None:
+            raise CommandAborted(f"download {remote_path}", self._abort_reason)
+        return _run_in_loop(self._download(remote_path, local_path))
+
+    async def _download(self, remote_path: str, local_path: str) -> int:
+        async with self._conn.start_sftp_client() as sftp, sftp.open(remote_path, "rb") as remote:
+            fd = os.open(local_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            size = 0
+            with os.fdopen(fd, "wb") as local:
+                while chunk := cast(bytes, await remote.read(DOWNLOAD_CHUNK_BYTES)):  # "rb": bytes
+                    local.write(chunk)
+                    size += len(chunk)
+        return size
 
     def close(self) -> None:
         self._conn.close()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from brokeforge.web import stream
-from brokeforge.web.views import auth, firewall, jobs, servers, sites
+from brokeforge.web.views import auth, databases, firewall, jobs, servers, sites
 from brokeforge.web.views.sites import deploy, env, explorer, logs, webhook
 from brokeforge.web.views.sites import git as sites_git
 from brokeforge.web.views.sites import ssl as sites_ssl
@@ -25,6 +25,67 @@ urlpatterns = [
         "servers/<int:server_id>/firewall/<int:rule_id>/delete/",
         firewall.firewall_rule_delete,
         name="firewall_rule_delete",
+    ),
+    path("servers/<int:server_id>/databases/", databases.server_databases, name="server_databases"),
+    path(
+        "servers/<int:server_id>/databases/live/",
+        databases.server_databases_live,
+        name="server_databases_live",
+    ),
+    path(
+        "servers/<int:server_id>/databases/engines/<str:engine>/install/",
+        databases.server_database_engine_install,
+        name="server_database_engine_install",
+    ),
+    path(
+        "servers/<int:server_id>/databases/engines/<str:engine>/sync/",
+        databases.server_database_engine_sync,
+        name="server_database_engine_sync",
+    ),
+    path(
+        "servers/<int:server_id>/databases/engines/<str:engine>/remove/",
+        databases.server_database_engine_remove,
+        name="server_database_engine_remove",
+    ),
+    path(
+        "servers/<int:server_id>/databases/new/<str:engine>/",
+        databases.server_database_create,
+        name="server_database_create",
+    ),
+    path(
+        "servers/<int:server_id>/databases/<int:pk>/drop/",
+        databases.server_database_drop,
+        name="server_database_drop",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/new/<str:engine>/",
+        databases.server_database_user_create,
+        name="server_database_user_create",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/<int:pk>/",
+        databases.server_database_user,
+        name="server_database_user",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/<int:pk>/password/",
+        databases.server_database_user_password,
+        name="server_database_user_password",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/<int:pk>/grant/",
+        databases.server_database_user_grant,
+        name="server_database_user_grant",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/<int:pk>/revoke/",
+        databases.server_database_user_revoke,
+        name="server_database_user_revoke",
+    ),
+    path(
+        "servers/<int:server_id>/databases/users/<int:pk>/delete/",
+        databases.server_database_user_delete,
+        name="server_database_user_delete",
     ),
     path("servers/<int:server_id>/sites/add/", sites.site_add, name="site_add"),
     path("sites/<int:site_id>/", sites.site_detail, name="site_detail"),

@@ -31,7 +31,10 @@ class Panel:
     env: dict[str, str]
     workers: Workers
 
-    def cli(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 600, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`input`: what the command reads on stdin (a password); none: stdin is /dev/null."""
         result = subprocess.run(
             [sys.executable, "-m", "brokeforge.cli", *args],
             cwd=REPO,
@@ -39,7 +42,7 @@ class Panel:
             capture_output=True,
             text=True,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
+            **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}),
         )
         if check and result.returncode != 0:
             raise AssertionError(

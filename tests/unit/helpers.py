@@ -75,6 +75,17 @@ class TableRunner:
             return CommandResult(1, "", "not in the table")
         return CommandResult(0, self.outputs[line], "")
 
+    def download(
+        self, server: Server, remote_path: str, local_path: str, default_credential: CredentialType
+    ) -> int:
+        """Files "on the server" are `self.files`; a path not there fails, as on a server."""
+        content = getattr(self, "files", {}).get(remote_path)
+        if content is None:
+            raise CommandFailed(f"download {remote_path}", 1, "No such file")
+        Path(local_path).write_bytes(content)
+        self.commands.append(f"download {remote_path}")
+        return len(content)
+
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
         action()
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from brokeforge.databases.models import Database, DatabaseUser
+from brokeforge.databases.models import Backup, Database, DatabaseUser
 from brokeforge.lib.db_passwords import mysql_native_password, scram_sha_256
 from brokeforge.lib.enums import DatabaseEngine, PhpVersion
 from brokeforge.packages.base import PackageManager, SitePackage, Step
 from brokeforge.packages.services.brokeforge_user.installer import BrokeforgeUserInstaller
 from brokeforge.packages.services.connection.installer import ConnectionInstaller
+from brokeforge.packages.services.databases.access.installer import DatabaseAccessInstaller
+from brokeforge.packages.services.databases.backup.installer import DatabaseBackupInstaller
+from brokeforge.packages.services.databases.backup.restorer import DatabaseRestoreInstaller
 from brokeforge.packages.services.databases.database.installer import DatabaseInstaller
 from brokeforge.packages.services.databases.database.remover import DatabaseRemover
 from brokeforge.packages.services.databases.engine.installer import DatabaseEngineInstaller, DatabaseSync
@@ -291,6 +294,46 @@ CASES["database_user"] = {
 CASES["database_user_remover"] = {
     "mariadb": (DatabaseUserRemover, (MARIADB_USER, ["blog", "shop"])),
     "postgresql": (DatabaseUserRemover, (PG_USER, ["blog", "shop"])),
+}
+
+SHOP_BACKUP = Backup(
+    pk=7, engine="mariadb", database_name="shop", file_name="20261124-030000-7.sql.gz", sha256="ab" * 32
+)
+PG_BACKUP = Backup(
+    pk=8, engine="postgresql", database_name="shop_pg", file_name="20261124-030000-8.sql.gz", sha256="cd" * 32
+)
+CASES["database_backup"] = {
+    "mariadb, keep 7": (DatabaseBackupInstaller, (SHOP_BACKUP, 7)),
+    "postgresql, keep 1": (DatabaseBackupInstaller, (PG_BACKUP, 1)),
+}
+CASES["database_restore"] = {
+    "mariadb, over the database it came from": (DatabaseRestoreInstaller, (SHOP_BACKUP, SHOP_DB, False)),
+    "postgresql, into a new database": (
+        DatabaseRestoreInstaller,
+        (PG_BACKUP, Database(engine="postgresql", name="shop_pg_copy"), True),
+    ),
+}
+
+PG_CONFIGURATION = {
+    "config_file": "/etc/postgresql/15/main/postgresql.conf",
+    "hba_file": "/etc/postgresql/15/main/pg_hba.conf",
+}
+CASES["database_access"] = {
+    "mariadb, opened to a network": (DatabaseAccessInstaller, (MARIADB, {}, ["10.0.0.0/24"], [], [])),
+    "postgresql, one source more, one less, remote users": (
+        DatabaseAccessInstaller,
+        (
+            POSTGRESQL,
+            PG_CONFIGURATION,
+            ["10.0.0.0/24", "192.0.2.7/32"],
+            ["10.0.0.0/24", "198.51.100.0/24"],
+            [("reporting", "192.0.2.7"), ("shop_app", "%")],
+        ),
+    ),
+    "postgresql, closed again": (
+        DatabaseAccessInstaller,
+        (POSTGRESQL, PG_CONFIGURATION, [], ["10.0.0.0/24"], []),
+    ),
 }
 
 

@@ -77,3 +77,27 @@ def test_a_removal_the_checker_refuses_is_undone(tmp_path: Path, conf: Path) -> 
 def test_a_path_must_be_absolute_and_plain(tmp_path: Path, path: str) -> None:
     with pytest.raises(ValueError, match="absolute path"):
         apply_config(path, "x", checker(tmp_path, "X"))
+
+
+def test_a_service_the_check_left_stopped_is_started_again_with_the_previous_file(
+    tmp_path: Path, conf: Path
+) -> None:
+    # A database server is judged by restarting it: `recover` starts it again once the previous
+    # file is back (here it records which file it saw).
+    conf.write_text("previous\n")
+    recover = f"cp {conf} {tmp_path}/started-with"
+    step = apply_config(
+        str(conf), "BROKEN\n", ConfigCheck(checker(tmp_path, "BROKEN").check, "true", recover)
+    )
+    result = run(step.script, step.stdin or "")
+    assert result.returncode == 1 and "previous file is back" in result.stderr
+    assert (tmp_path / "started-with").read_text() == "previous\n"
+
+
+def test_a_compound_check_is_judged_whole_and_its_words_kept(tmp_path: Path, conf: Path) -> None:
+    check = "echo restarting && echo 'no answer' >&2 && false"
+    step = apply_config(str(conf), "new\n", ConfigCheck(check, f"touch {tmp_path}/reloaded"))
+    result = run(step.script, step.stdin or "")
+    assert result.returncode == 1
+    assert "restarting" in result.stderr and "no answer" in result.stderr
+    assert not conf.exists() and not (tmp_path / "reloaded").exists()

@@ -18,6 +18,9 @@ NAMES = [
     "database_remover",
     "database_user",
     "database_user_remover",
+    "database_backup",
+    "database_restore",
+    "database_access",
 ]
 
 

@@ -53,5 +53,5 @@ def test_every_vhost_and_pool_write_is_checked_then_reloaded(unsaved_server: Ser
     config_writes = [s for s in steps if "/etc/" in s and "<<stdin" in s]
     assert len(config_writes) == 3  # the pool, the catch-all, the vhost
     for step in config_writes:
-        assert step.index(" -t 2>&1") < step.index("systemctl reload") < step.index("<<stdin")
+        assert step.index(" -t; } 2>&1") < step.index("systemctl reload") < step.index("<<stdin")
     assert not any("restart" in step for step in steps)

@@ -168,6 +168,10 @@ class PackageManager(Package):
             command.on_result(result)
         return result
 
+    def download(self, remote_path: str, local_path: str) -> int:
+        """Copy a file from the server into the panel, as the package's credential; its size."""
+        return runner().download(self.server, remote_path, local_path, self.credential_type())
+
     def query(self, script: str, credential: CredentialType | None = None) -> CommandResult:
         """Run a command whose output a panel step reads (never skipped on retry)."""
         return self.run_command(Command(script, credential=credential, reads_output=True))

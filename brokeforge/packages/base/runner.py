@@ -36,6 +36,11 @@ class Runner(Protocol):
         when it is the very same command (text, options and input); never one the package reads.
         """
 
+    def download(
+        self, server: Server, remote_path: str, local_path: str, default_credential: CredentialType
+    ) -> int:
+        """Copy a file from the server into the panel (journalled as a step); returns its size."""
+
     def panel_step(self, description: str, action: Callable[[], None]) -> None:
         """Run a step in the panel (database update, milestone), journalled."""
 

@@ -74,6 +74,11 @@ def enable_and_start(name: str) -> str:
     )
 
 
+def restart_service(name: str) -> str:
+    unit = shlex.quote(service_name(name))
+    return _systemd_or_service(f"systemctl restart {unit}", f"service {unit} restart")
+
+
 def reload(name: str) -> str:
     unit = shlex.quote(service_name(name))
     return _systemd_or_service(f"systemctl reload {unit}", f"service {unit} reload")
@@ -104,10 +109,14 @@ def write_file(path: str, content: str, mode: str = "0644") -> Command:
 
 @dataclass(frozen=True)
 class ConfigCheck:
-    """How a service judges its whole configuration (`nginx -t`) and takes a good one (a reload)."""
+    """How a service judges its whole configuration (`nginx -t`) and takes a good one (a reload).
+
+    A service with no offline check (a database server) is judged by restarting it and asking it
+    a question; `recover` then starts it again once the previous file is back."""
 
     check: str
     reload: str
+    recover: str = ""
 
 
 def apply_config(path: str, content: str, checker: ConfigCheck, mode: str = "0644") -> Command:
@@ -134,6 +143,7 @@ def _apply_script(path: str, checker: ConfigCheck, *, remove: bool, mode: str) -
         saved=str(target.with_name(f".{target.name}.brokeforge-saved")),
         check=checker.check,
         reload=checker.reload,
+        recover=checker.recover,
         remove=remove,
         mode=mode,
     )

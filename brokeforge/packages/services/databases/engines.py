@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from brokeforge.lib.db_passwords import mysql_native_password, scram_sha_256
 from brokeforge.lib.enums import DatabaseEngine
 from brokeforge.lib.templates import render
 from brokeforge.packages.base import Command
+from brokeforge.packages.base.shell import ConfigCheck, restart_service
 from brokeforge.packages.services.databases.names import mysql_host
 
 
@@ -44,6 +46,20 @@ class Engine(ABC):
     def client(self) -> str:
         """The admin client's command line: it reads SQL on stdin and stops at the first error."""
 
+    @abstractmethod
+    def network_file(self, configuration: dict[str, Any]) -> str:
+        """The drop-in file that says where it listens (`configuration`: its inventory row's)."""
+
+    @abstractmethod
+    def network_config(self, remote: bool) -> str:
+        """That file's content: listening on every address, or on this server only."""
+
+    def network_check(self) -> ConfigCheck:
+        """A database server has no offline check of its configuration: it is restarted and
+        asked a question; if it does not answer, it is started again with the previous file."""
+        restart = restart_service(self.service)
+        return ConfigCheck(f"{restart} && {self.wait_ready().script}", "true", restart)
+
     def account(self, name: str, host: str) -> dict[str, str]:
         """A user as the SQL scripts name it."""
         return {"name": name, "host": host}
@@ -54,6 +70,8 @@ class Engine(ABC):
 
     # The dpkg pattern of the engine's server packages (what removing it takes away).
     server_packages: str
+    # The TCP port it listens on for remote clients.
+    port: int
 
     def installed_packages(self) -> str:
         """A shell line printing the engine's installed server packages, one per line."""
@@ -93,6 +111,13 @@ class MariaDb(Engine):
     def account(self, name: str, host: str) -> dict[str, str]:
         return {"name": name, "host": mysql_host(host)}
 
+    def network_file(self, configuration: dict[str, Any]) -> str:
+        # Read after Debian's 50-server.cnf, whose bind-address it overrides.
+        return "/etc/mysql/mariadb.conf.d/90-brokeforge-network.cnf"
+
+    def network_config(self, remote: bool) -> str:
+        return render("databases/mariadb/network.cnf.j2", bind="0.0.0.0" if remote else "127.0.0.1")  # noqa: S104 - asked for
+
 
 @dataclass(frozen=True)
 class PostgreSql(Engine):
@@ -104,6 +129,18 @@ class PostgreSql(Engine):
     def password_hash(self, password: str) -> str:
         return scram_sha_256(password)
 
+    def network_file(self, configuration: dict[str, Any]) -> str:
+        # Debian's postgresql.conf reads conf.d/ last, so this overrides its listen_addresses.
+        config_file = configuration.get("config_file") or ""
+        if not config_file.startswith("/etc/postgresql/"):
+            raise ValueError(
+                "PostgreSQL's configuration file is not known: import its databases again first."
+            )
+        return str(PurePosixPath(config_file).parent / "conf.d" / "90-brokeforge-network.conf")
+
+    def network_config(self, remote: bool) -> str:
+        return render("databases/postgresql/network.conf.j2", listen="*" if remote else "localhost")
+
 
 ENGINES: dict[DatabaseEngine, Engine] = {
     DatabaseEngine.MARIADB: MariaDb(
@@ -112,6 +149,7 @@ ENGINES: dict[DatabaseEngine, Engine] = {
         "mariadb",
         "/var/lib/mysql",
         "mariadb-server*",
+        3306,
     ),
     DatabaseEngine.POSTGRESQL: PostgreSql(
         DatabaseEngine.POSTGRESQL,
@@ -119,6 +157,7 @@ ENGINES: dict[DatabaseEngine, Engine] = {
         "postgresql",
         "/var/lib/postgresql",
         "postgresql-[0-9]*",
+        5432,
     ),
 }
 

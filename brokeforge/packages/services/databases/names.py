@@ -3,7 +3,7 @@
 Names the panel creates are plain identifiers (letters, digits, underscores), so they read the same
 in SQL, in a shell, in a connection URL and in an application's .env; they are still quoted
 everywhere they go. Names found on a server (imported) may be anything the engine allows: they are
-shown and dropped, but the panel grants nothing on a name it would not have created itself."""
+shown, granted on and dropped like the others, quoted the same way."""
 
 from __future__ import annotations
 

@@ -55,6 +55,9 @@ def record_catalog(manager: PackageManager, chosen: Engine) -> PanelStep:
             "charsets": sorted(catalog.get("charsets") or []),
             "collations": catalog.get("collations") or [],
             "data_directory": chosen.data_directory,
+            # PostgreSQL's files are under its version and cluster (/etc/postgresql/15/main/).
+            "config_file": catalog.get("config_file") or "",
+            "hba_file": catalog.get("hba_file") or "",
         }
         manager.records().record(
             manager.kind(), chosen.engine.value, catalog.get("version", ""), configuration

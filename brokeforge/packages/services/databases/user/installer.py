@@ -7,12 +7,14 @@ in everything the job stores. The record keeps the password (encrypted) only unt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brokeforge.databases.models import Database, DatabaseGrant, DatabaseUser
 from brokeforge.lib.enums import DatabaseAccess, DatabaseStatus, PackageName, PackageType
 from brokeforge.packages.base import PackageInstaller, ServerPackage, Step
 from brokeforge.packages.services.databases import records
+from brokeforge.packages.services.databases.access.installer import logins_refresh
 from brokeforge.packages.services.databases.engines import engine
 from brokeforge.packages.services.databases.user.milestones import DatabaseUserInstallerMilestones as M
 
@@ -32,12 +34,22 @@ class DatabaseUserInstaller(PackageInstaller, ServerPackage):
         password_hash = ""
         if user.password:
             password_hash = self.secret(engine(user.engine).password_hash(self.secret(user.password)))
+        refresh = logins_refresh(self.server, engine(user.engine))
         records.failing(
-            user, self.secrets, lambda: self.install(self.commands(user, password_hash, grant_map(user)))
+            user,
+            self.secrets,
+            lambda: self.install(self.commands(user, password_hash, grant_map(user), refresh)),
         )
 
-    def commands(self, user: DatabaseUser, password_hash: str, databases: list[dict[str, Any]]) -> list[Step]:
-        """`password_hash`: what the engine stores for the new password, or "" to keep the one set."""
+    def commands(
+        self,
+        user: DatabaseUser,
+        password_hash: str,
+        databases: list[dict[str, Any]],
+        refresh: Sequence[Step] = (),
+    ) -> list[Step]:
+        """`password_hash`: what the engine stores for the new password, or "" to keep the one set.
+        `refresh`: the steps that bring the engine's remote logins up to date (its host may be new)."""
         chosen = engine(user.engine)
         account = chosen.account(user.name, user.host)
         return [
@@ -51,6 +63,7 @@ class DatabaseUserInstaller(PackageInstaller, ServerPackage):
                 password_verifier=password_hash,
                 databases=databases,
             ),
+            *refresh,
             self.panel("Mark the user as ready (its password is no longer kept)", lambda: _ready(user)),
             self.track(M.COMPLETE),
         ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from brokeforge.databases.models import Database, DatabaseUser
 from brokeforge.lib.enums import DatabaseStatus, PackageName, PackageType
 from brokeforge.packages.base import PackageRemover, ServerPackage, Step
 from brokeforge.packages.services.databases import records
+from brokeforge.packages.services.databases.access.installer import logins_refresh
 from brokeforge.packages.services.databases.engines import engine
 from brokeforge.packages.services.databases.user.milestones import DatabaseUserRemoverMilestones as M
 
@@ -25,10 +28,12 @@ class DatabaseUserRemover(PackageRemover, ServerPackage):
             server=user.server_id, engine=user.engine, status=DatabaseStatus.READY
         )
         names = sorted(databases.values_list("name", flat=True))
-        records.failing(user, self.secrets, lambda: self.remove(self.commands(user, names)))
+        refresh = logins_refresh(self.server, engine(user.engine), without=user)
+        records.failing(user, self.secrets, lambda: self.remove(self.commands(user, names, refresh)))
 
-    def commands(self, user: DatabaseUser, databases: list[str]) -> list[Step]:
-        """`databases`: where a PostgreSQL role may own objects or hold grants."""
+    def commands(self, user: DatabaseUser, databases: list[str], refresh: Sequence[Step] = ()) -> list[Step]:
+        """`databases`: where a PostgreSQL role may own objects or hold grants; `refresh`: the
+        steps that take its remote logins away."""
         chosen = engine(user.engine)
         account = chosen.account(user.name, user.host)
         return [
@@ -40,6 +45,7 @@ class DatabaseUserRemover(PackageRemover, ServerPackage):
                 host=account["host"],
                 databases=databases,
             ),
+            *refresh,
             self.panel("Forget the user", lambda: records.forget(user)),
             self.track(M.COMPLETE),
         ]
