@@ -354,7 +354,7 @@ def backup_problems(database: Database, now: datetime | None = None) -> list[str
     last = backups(database).exclude(trigger=BackupTrigger.RESTORE).first()
     if last is not None and last.status == BackupStatus.FAILED:
         found.append(f"its last backup failed: {last.error or 'see its job'}")
-    schedule = getattr(database, "backup_schedule", None)
+    schedule = BackupSchedule.objects.filter(database=database).first()
     if schedule is not None:
         due = cron.previous_run(cron.parse(schedule.cron), now - MISSED_AFTER)
         if (

@@ -57,8 +57,9 @@ class TableRunner:
 
     job_id: int | None = None
 
-    def __init__(self, outputs: dict[str, str]) -> None:
+    def __init__(self, outputs: dict[str, str], files: dict[str, bytes] | None = None) -> None:
         self.outputs = outputs
+        self.files = files or {}
         self.commands: list[str] = []
         self.secrets = Secrets()
         self.results: list[dict[str, Any]] = []
@@ -79,7 +80,7 @@ class TableRunner:
         self, server: Server, remote_path: str, local_path: str, default_credential: CredentialType
     ) -> int:
         """Files "on the server" are `self.files`; a path not there fails, as on a server."""
-        content = getattr(self, "files", {}).get(remote_path)
+        content = self.files.get(remote_path)
         if content is None:
             raise CommandFailed(f"download {remote_path}", 1, "No such file")
         Path(local_path).write_bytes(content)

@@ -72,6 +72,7 @@ class DatabaseBackupInstaller(PackageInstaller, ServerPackage):
         local.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = local.with_name(f".{local.name}.partial")
         self.download(backup.remote_path, str(partial))
+        partial.chmod(0o600)  # a database's whole content: the panel's user only
         if sha256_of(partial) != backup.sha256:
             partial.unlink(missing_ok=True)
             raise BackupFailed(f"The copy of {backup.remote_path} does not match the server's checksum.")
